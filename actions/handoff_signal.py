@@ -1,0 +1,165 @@
+"""The handoff signal: what the bot tells the channel when a human must take over.
+
+The wire format is documented in docs/handoff.md; the desk consumes it. Everything here is a
+plain function over rasa-sdk tracker events (dicts), so it is tested without Rasa.
+"""
+
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Text, TypedDict
+
+HANDOFF_SIGNAL_VERSION = 1
+
+Reason = Literal[
+    "request_human", "complaint", "account_lookup", "repeated_misunderstanding", "insult"
+]
+REASON_BY_INTENT: Dict[Text, Reason] = {
+    "complain": "complaint",
+    "account_lookup": "account_lookup",
+}
+# Slots the agent needs to see, in this order.
+HANDOFF_SLOTS = ("person_name", "phone", "account_number")
+
+
+class TranscriptLine(TypedDict):
+    """One message of the conversation, as the agent will read it."""
+
+    sender: Literal["visitor", "bot"]
+    text: Text
+    timestamp: Optional[float]
+    intent: Optional[Text]  # the visitor's intent, for visitor lines
+    response: Optional[Text]  # the response name, for bot lines
+
+
+class Summary(TypedDict):
+    """What the agent reads first."""
+
+    visitor_messages: int
+    intents: List[Text]  # distinct visitor intents, in order of first appearance
+    last_visitor_message: Optional[Text]
+
+
+class HandoffSignal(TypedDict):
+    """The `handoff` object of the custom message the channel receives."""
+
+    version: int
+    conversation_id: Text
+    reason: Reason
+    intent: Optional[Text]
+    slots: Dict[Text, Any]
+    summary: Summary
+    transcript: List[TranscriptLine]
+    created_at: float
+
+
+def _intent_name(event: Mapping[Text, Any]) -> Optional[Text]:
+    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+
+
+def transcript(events: Sequence[Mapping[Text, Any]]) -> List[TranscriptLine]:
+    """Every visitor and bot message, in order.
+
+    A visitor message that Rasa re-applies after a clarification (same `message_id`) is
+    listed once.
+    """
+    lines: List[TranscriptLine] = []
+    seen_message_ids = set()
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            message_id = event.get("message_id")
+            if message_id is not None:
+                if message_id in seen_message_ids:
+                    continue
+                seen_message_ids.add(message_id)
+            lines.append(
+                TranscriptLine(
+                    sender="visitor",
+                    text=event.get("text") or "",
+                    timestamp=event.get("timestamp"),
+                    intent=_intent_name(event),
+                    response=None,
+                )
+            )
+        elif kind == "bot" and event.get("text"):
+            lines.append(
+                TranscriptLine(
+                    sender="bot",
+                    text=event["text"],
+                    timestamp=event.get("timestamp"),
+                    intent=None,
+                    response=(event.get("metadata") or {}).get("utter_action"),
+                )
+            )
+    return lines
+
+
+def last_bot_turn(events: Sequence[Mapping[Text, Any]]) -> List[Text]:
+    """Names of the responses the bot sent just before the visitor's latest message."""
+    latest_id: Any = None
+    seen_latest = False
+    names: List[Text] = []
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "user":
+            if not seen_latest:
+                seen_latest, latest_id = True, event.get("message_id")
+                continue
+            if latest_id is not None and event.get("message_id") == latest_id:
+                continue  # the same message, re-applied after a clarification
+            break
+        if kind == "bot" and seen_latest:
+            name = (event.get("metadata") or {}).get("utter_action")
+            if name:
+                names.append(name)
+    return list(reversed(names))
+
+
+def handoff_reason(intent: Optional[Text], bot_turn: Sequence[Text]) -> Reason:
+    """Why the conversation goes to a human.
+
+    A complaint or an account lookup says so itself; a visitor accepting a human the bot
+    offered was offered it because of repeated misunderstanding or insults; anything else is
+    an explicit request.
+    """
+    if intent in REASON_BY_INTENT:
+        return REASON_BY_INTENT[intent]
+    if "utter_offer_human" in bot_turn:
+        if "utter_default" in bot_turn:
+            return "repeated_misunderstanding"
+        if "utter_calm_down" in bot_turn:
+            return "insult"
+    return "request_human"
+
+
+def summarize(lines: Sequence[TranscriptLine]) -> Summary:
+    """Counts, intents in order and the last thing the visitor said."""
+    visitor = [line for line in lines if line["sender"] == "visitor"]
+    intents: List[Text] = []
+    for line in visitor:
+        if line["intent"] and line["intent"] not in intents:
+            intents.append(line["intent"])
+    return Summary(
+        visitor_messages=len(visitor),
+        intents=intents,
+        last_visitor_message=visitor[-1]["text"] if visitor else None,
+    )
+
+
+def build_handoff_signal(
+    conversation_id: Text,
+    events: Sequence[Mapping[Text, Any]],
+    intent: Optional[Text],
+    slots: Mapping[Text, Any],
+    now: float,
+) -> HandoffSignal:
+    """Assembles the signal for the conversation's current state."""
+    lines = transcript(events)
+    return HandoffSignal(
+        version=HANDOFF_SIGNAL_VERSION,
+        conversation_id=conversation_id,
+        reason=handoff_reason(intent, last_bot_turn(events)),
+        intent=intent,
+        slots={name: slots.get(name) for name in HANDOFF_SLOTS},
+        summary=summarize(lines),
+        transcript=lines,
+        created_at=now,
+    )

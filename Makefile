@@ -30,6 +30,7 @@ lock:  ## Re-pin constraints.txt from what .venv has installed
 
 lint: install  ## ruff and mypy over actions/, scripts/ and tests/
 	$(BIN)/ruff check actions scripts tests
+	$(BIN)/ruff format --check actions scripts tests
 	$(BIN)/mypy actions scripts
 
 validate: install  ## rasa data validate, failing on any warning

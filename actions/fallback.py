@@ -1,6 +1,6 @@
 """The two-stage fallback's custom steps (see data/rules/fallback.yml)."""
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -12,14 +12,14 @@ from actions.suggestions import AffirmationTexts, affirmation_message, choose_ca
 class ActionDefaultAskAffirmation(Action):
     """Asks "您是不是说「…」?" with the one or two likeliest intents as labelled buttons."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_ask_affirmation"
 
     def run(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
+        domain: Dict[str, Any],
     ) -> List[EventType]:
         texts = AffirmationTexts.from_domain(domain)
         message = tracker.latest_message or {}
@@ -43,13 +43,13 @@ class ActionDefaultFallback(Action):
     offer a human, so bot authors can change that reply in data/rules/fallback.yml.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_default_fallback"
 
     def run(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
+        domain: Dict[str, Any],
     ) -> List[EventType]:
         return []

@@ -2,10 +2,10 @@
 
 import logging
 import time
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, EventType
+from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff_signal import HANDOFF_SLOTS, build_handoff_signal
@@ -19,17 +19,19 @@ class ActionHandoff(Action):
 
     The visitor has already been told (`utter_handoff`, in the rules). While paused, Rasa
     records the visitor's messages but runs no action; the desk resumes the bot with a
-    `resume` event (docs/handoff.md).
+    `resume` event (docs/handoff.md). A paused Rasa predicts nothing more, not even
+    `action_listen`, so the action records it itself: otherwise the first message after
+    resuming would follow `action_handoff` directly and match no rule.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
     def run(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
+        domain: Dict[str, Any],
     ) -> List[EventType]:
         signal = build_handoff_signal(
             conversation_id=tracker.sender_id,
@@ -45,4 +47,4 @@ class ActionHandoff(Action):
             mask_personal_data(signal["summary"]["last_visitor_message"] or ""),
         )
         dispatcher.utter_message(json_message={"handoff": signal})
-        return [ConversationPaused()]
+        return [ConversationPaused(), ActionExecuted("action_listen")]

@@ -4,14 +4,14 @@ The wire format is documented in docs/handoff.md; the desk consumes it. Everythi
 plain function over rasa-sdk tracker events (dicts), so it is tested without Rasa.
 """
 
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Text, TypedDict
+from typing import Any, Dict, List, Literal, Mapping, Sequence, TypedDict
 
 HANDOFF_SIGNAL_VERSION = 1
 
 Reason = Literal[
     "request_human", "complaint", "account_lookup", "repeated_misunderstanding", "insult"
 ]
-REASON_BY_INTENT: Dict[Text, Reason] = {
+REASON_BY_INTENT: Dict[str, Reason] = {
     "complain": "complaint",
     "account_lookup": "account_lookup",
 }
@@ -23,38 +23,38 @@ class TranscriptLine(TypedDict):
     """One message of the conversation, as the agent will read it."""
 
     sender: Literal["visitor", "bot"]
-    text: Text
-    timestamp: Optional[float]
-    intent: Optional[Text]  # the visitor's intent, for visitor lines
-    response: Optional[Text]  # the response name, for bot lines
+    text: str
+    timestamp: float | None
+    intent: str | None  # the visitor's intent, for visitor lines
+    response: str | None  # the response name, for bot lines
 
 
 class Summary(TypedDict):
     """What the agent reads first."""
 
     visitor_messages: int
-    intents: List[Text]  # distinct visitor intents, in order of first appearance
-    last_visitor_message: Optional[Text]
+    intents: List[str]  # distinct visitor intents, in order of first appearance
+    last_visitor_message: str | None
 
 
 class HandoffSignal(TypedDict):
     """The `handoff` object of the custom message the channel receives."""
 
     version: int
-    conversation_id: Text
+    conversation_id: str
     reason: Reason
-    intent: Optional[Text]
-    slots: Dict[Text, Any]
+    intent: str | None
+    slots: Dict[str, Any]
     summary: Summary
     transcript: List[TranscriptLine]
     created_at: float
 
 
-def _intent_name(event: Mapping[Text, Any]) -> Optional[Text]:
+def _intent_name(event: Mapping[str, Any]) -> str | None:
     return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
 
 
-def transcript(events: Sequence[Mapping[Text, Any]]) -> List[TranscriptLine]:
+def transcript(events: Sequence[Mapping[str, Any]]) -> List[TranscriptLine]:
     """Every visitor and bot message, in order.
 
     A visitor message that Rasa re-applies after a clarification (same `message_id`) is
@@ -92,11 +92,11 @@ def transcript(events: Sequence[Mapping[Text, Any]]) -> List[TranscriptLine]:
     return lines
 
 
-def last_bot_turn(events: Sequence[Mapping[Text, Any]]) -> List[Text]:
+def last_bot_turn(events: Sequence[Mapping[str, Any]]) -> List[str]:
     """Names of the responses the bot sent just before the visitor's latest message."""
     latest_id: Any = None
     seen_latest = False
-    names: List[Text] = []
+    names: List[str] = []
     for event in reversed(events):
         kind = event.get("event")
         if kind == "user":
@@ -113,7 +113,7 @@ def last_bot_turn(events: Sequence[Mapping[Text, Any]]) -> List[Text]:
     return list(reversed(names))
 
 
-def handoff_reason(intent: Optional[Text], bot_turn: Sequence[Text]) -> Reason:
+def handoff_reason(intent: str | None, bot_turn: Sequence[str]) -> Reason:
     """Why the conversation goes to a human.
 
     A complaint or an account lookup says so itself; a visitor accepting a human the bot
@@ -133,7 +133,7 @@ def handoff_reason(intent: Optional[Text], bot_turn: Sequence[Text]) -> Reason:
 def summarize(lines: Sequence[TranscriptLine]) -> Summary:
     """Counts, intents in order and the last thing the visitor said."""
     visitor = [line for line in lines if line["sender"] == "visitor"]
-    intents: List[Text] = []
+    intents: List[str] = []
     for line in visitor:
         if line["intent"] and line["intent"] not in intents:
             intents.append(line["intent"])
@@ -145,10 +145,10 @@ def summarize(lines: Sequence[TranscriptLine]) -> Summary:
 
 
 def build_handoff_signal(
-    conversation_id: Text,
-    events: Sequence[Mapping[Text, Any]],
-    intent: Optional[Text],
-    slots: Mapping[Text, Any],
+    conversation_id: str,
+    events: Sequence[Mapping[str, Any]],
+    intent: str | None,
+    slots: Mapping[str, Any],
     now: float,
 ) -> HandoffSignal:
     """Assembles the signal for the conversation's current state."""

@@ -1,18 +1,18 @@
 """Masking of phone, ID-card, bank-card and account numbers for log lines."""
 
 import re
-from typing import Match, Text
+from typing import Match
 
 # A run of 10 or more digits (ID cards may end in X), spaces or dashes allowed between
 # groups: 11-digit mobiles, 10-digit 户号, 18-character ID cards, 16-19-digit bank cards.
 _LONG_NUMBER = re.compile(r"(?<![0-9])\d(?:[- ]?\d){8,}[\dXx](?![0-9A-Za-z])")
 
 
-def _mask(match: Match[Text]) -> Text:
+def _mask(match: Match[str]) -> str:
     digits = re.sub(r"[- ]", "", match.group(0))
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
-def mask_personal_data(text: Text) -> Text:
+def mask_personal_data(text: str) -> str:
     """Replaces the middle of every long number with asterisks (138****5678)."""
     return _LONG_NUMBER.sub(_mask, text)

@@ -1,6 +1,6 @@
 """Session start: fills the company's configured names into slots for the responses."""
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
@@ -15,14 +15,14 @@ CARRIED_OVER_SLOTS = ("person_name", "phone", "account_number")
 class ActionSessionStart(Action):
     """Starts a session with the configured company name, bot name and 工号 as slots."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_session_start"
 
     def run(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
+        domain: Dict[str, Any],
     ) -> List[EventType]:
         settings = load_settings()
         events: List[EventType] = [SessionStarted()]

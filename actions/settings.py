@@ -9,7 +9,7 @@
 
 import os
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Settings:
     agent_id: str = "0001"
 
 
-def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Reads the settings from `environ` (the process environment by default).
 
     Empty or blank values fall back to the defaults.

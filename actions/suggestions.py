@@ -1,7 +1,7 @@
 """Which intents to offer when a message is unclear ("您是不是说……?"), as plain functions."""
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
+from typing import Any, Dict, List, Mapping, Sequence
 
 # Never offered: the fallback itself, "none of these", and bare yes/no, which mean nothing alone.
 NOT_OFFERED = frozenset({"nlu_fallback", "out_of_scope", "affirm", "deny"})
@@ -13,13 +13,13 @@ NONE_OF_THESE_PAYLOAD = "/out_of_scope"
 class AffirmationTexts:
     """The `affirmation` section of the domain: question templates and intent labels."""
 
-    question_one: Text
-    question_two: Text
-    none_of_these: Text
-    labels: Mapping[Text, Text]
+    question_one: str
+    question_two: str
+    none_of_these: str
+    labels: Mapping[str, str]
 
     @classmethod
-    def from_domain(cls, domain: Mapping[Text, Any]) -> "AffirmationTexts":
+    def from_domain(cls, domain: Mapping[str, Any]) -> "AffirmationTexts":
         """Reads the section from a domain dict; raises ValueError naming what is missing."""
         section = domain.get("affirmation") or {}
         missing = [
@@ -37,7 +37,7 @@ class AffirmationTexts:
         )
 
 
-def _candidate_key(name: Text, response_selector: Mapping[Text, Any]) -> Optional[Text]:
+def _candidate_key(name: str, response_selector: Mapping[str, Any]) -> str | None:
     """The label key for an intent: `faq/<topic>` for the retrieval intent, else the name."""
     if name != RETRIEVAL_INTENT:
         return name
@@ -47,19 +47,19 @@ def _candidate_key(name: Text, response_selector: Mapping[Text, Any]) -> Optiona
 
 
 def choose_candidates(
-    intent_ranking: Sequence[Mapping[Text, Any]],
-    response_selector: Mapping[Text, Any],
-    labels: Mapping[Text, Text],
+    intent_ranking: Sequence[Mapping[str, Any]],
+    response_selector: Mapping[str, Any],
+    labels: Mapping[str, str],
     max_candidates: int = 2,
     second_ratio: float = 0.5,
-) -> List[Text]:
+) -> List[str]:
     """Picks the one or two most likely intents worth offering, most likely first.
 
     The second is offered only when its confidence is at least `second_ratio` times the
     first's, i.e. when the model really hesitates between the two. Intents without a
     label are skipped: a visitor cannot choose what we cannot name.
     """
-    chosen: List[Text] = []
+    chosen: List[str] = []
     top_confidence = 0.0
     for item in intent_ranking:
         name = item.get("name")
@@ -79,7 +79,7 @@ def choose_candidates(
     return chosen
 
 
-def affirmation_message(texts: AffirmationTexts, keys: Sequence[Text]) -> Dict[Text, Any]:
+def affirmation_message(texts: AffirmationTexts, keys: Sequence[str]) -> Dict[str, Any]:
     """The question and its buttons for one or two candidate keys, plus "none of these".
 
     An FAQ topic's button sends its label as text, so the response selector picks the answer;
@@ -94,7 +94,7 @@ def affirmation_message(texts: AffirmationTexts, keys: Sequence[Text]) -> Dict[T
         question = texts.question_two.format(first=titles[0], second=titles[1])
     buttons = [
         {"title": title, "payload": title if "/" in key else f"/{key}"}
-        for key, title in zip(keys, titles)
+        for key, title in zip(keys, titles, strict=False)
     ]
     buttons.append({"title": texts.none_of_these, "payload": NONE_OF_THESE_PAYLOAD})
     return {"text": question, "buttons": buttons}

@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_OF_SCOPE = "out_of_scope"
@@ -43,7 +43,7 @@ class Prediction:
     intent: str  # top intent of the raw ranking, nlu_fallback excluded
     confidence: float
     margin: float  # top confidence minus the second's
-    faq_key: Optional[str]  # topic chosen by the response selector
+    faq_key: str | None  # topic chosen by the response selector
 
 
 def _base_intent(key: str) -> str:
@@ -174,7 +174,9 @@ def sweep(
     unrelated = [p for p in predictions if p.true_intent == OUT_OF_SCOPE]
     rows = []
     for t in thresholds:
-        correct = sum(p.intent == p.true_intent and not falls_back(p, t, ambiguity) for p in in_scope)
+        correct = sum(
+            p.intent == p.true_intent and not falls_back(p, t, ambiguity) for p in in_scope
+        )
         fallback = sum(falls_back(p, t, ambiguity) for p in in_scope)
         rejected = sum(p.intent == OUT_OF_SCOPE or falls_back(p, t, ambiguity) for p in unrelated)
         rows.append(
@@ -188,7 +190,9 @@ def sweep(
     return rows
 
 
-def report(title: str, predictions: Sequence[Prediction], threshold: float, ambiguity: float) -> None:
+def report(
+    title: str, predictions: Sequence[Prediction], threshold: float, ambiguity: float
+) -> None:
     n = len(predictions)
     accuracy = sum(p.intent == p.true_intent for p in predictions) / n
     scores = f1_by_intent(predictions)
@@ -198,7 +202,9 @@ def report(title: str, predictions: Sequence[Prediction], threshold: float, ambi
     print(f"\n== {title}: {n} examples ==")
     print(f"intent accuracy (top intent, no fallback)   {accuracy:.3f}")
     print(f"macro F1                                    {macro_f1:.3f}")
-    print(f"FAQ topic accuracy (response selector)      {topic_accuracy:.3f}  ({len(faq)} FAQ hits)")
+    print(
+        f"FAQ topic accuracy (response selector)      {topic_accuracy:.3f}  ({len(faq)} FAQ hits)"
+    )
     print("per-intent F1 (support):")
     for intent, (f1, support) in scores.items():
         print(f"  {intent:<16} {f1:.3f} ({support})")
@@ -223,7 +229,7 @@ def _fallback_config() -> Tuple[float, float]:
     raise SystemExit("config.yml has no FallbackClassifier")
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=42)

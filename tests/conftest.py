@@ -3,7 +3,7 @@
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List
 
 import pytest
 import yaml
@@ -32,7 +32,7 @@ def user_event(
     text: str,
     intent: str,
     confidence: float = 1.0,
-    message_id: Optional[str] = None,
+    message_id: str | None = None,
     **parse_data: Any,
 ) -> Dict[str, Any]:
     """A `user` event as Rasa sends it to the action server."""
@@ -66,8 +66,8 @@ def tracker_factory() -> TrackerFactory:
     """Builds a Tracker from slots and events; the latest user event is the latest message."""
 
     def build(
-        slots: Optional[Dict[str, Any]] = None,
-        events: Optional[List[Dict[str, Any]]] = None,
+        slots: Dict[str, Any] | None = None,
+        events: List[Dict[str, Any]] | None = None,
         sender_id: str = "visitor-1",
     ) -> Tracker:
         events = events or []

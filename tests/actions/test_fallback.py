@@ -35,7 +35,9 @@ def test_a_domain_without_the_section_is_a_clear_error() -> None:
 
 
 def test_one_clear_candidate() -> None:
-    keys = choose_candidates(ranking(("nlu_fallback", 0.5), ("complain", 0.45), ("greet", 0.1)), {}, LABELS)
+    keys = choose_candidates(
+        ranking(("nlu_fallback", 0.5), ("complain", 0.45), ("greet", 0.1)), {}, LABELS
+    )
     assert keys == ["complain"]
 
 
@@ -123,7 +125,11 @@ def test_ask_affirmation_action_offers_the_candidates(dispatcher, tracker_factor
     assert message["text"] == texts.question_two.format(
         first=texts.labels["request_human"], second=texts.labels["greet"]
     )
-    assert [b["payload"] for b in message["buttons"]] == ["/request_human", "/greet", "/out_of_scope"]
+    assert [b["payload"] for b in message["buttons"]] == [
+        "/request_human",
+        "/greet",
+        "/out_of_scope",
+    ]
     assert message["response"] is None
 
 
@@ -137,6 +143,8 @@ def test_ask_affirmation_without_candidates_asks_to_rephrase(
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
 
 
-def test_default_fallback_leaves_the_reply_to_the_rules(dispatcher, tracker_factory, domain) -> None:
+def test_default_fallback_leaves_the_reply_to_the_rules(
+    dispatcher, tracker_factory, domain
+) -> None:
     assert ActionDefaultFallback().run(dispatcher, tracker_factory(), domain) == []
     assert dispatcher.messages == []

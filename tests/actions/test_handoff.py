@@ -1,7 +1,7 @@
 from typing import Any, Dict, List
 
 import pytest
-from rasa_sdk.events import ConversationPaused
+from rasa_sdk.events import ActionExecuted, ConversationPaused
 
 from actions.handoff import ActionHandoff
 from actions.handoff_signal import (
@@ -130,14 +130,18 @@ def test_action_sends_the_signal_and_pauses(dispatcher, tracker_factory, domain)
 
     events = ActionHandoff().run(dispatcher, tracker, domain)
 
-    assert events == [ConversationPaused()]
+    assert events == [ConversationPaused(), ActionExecuted("action_listen")]
     assert len(dispatcher.messages) == 1
     signal = dispatcher.messages[0]["custom"]["handoff"]
     assert dispatcher.messages[0]["text"] is None
     assert signal["conversation_id"] == "visitor-1"
     assert signal["reason"] == "request_human"
     assert signal["intent"] == "request_human"
-    assert signal["slots"] == {"person_name": "张伟", "phone": "13812345678", "account_number": None}
+    assert signal["slots"] == {
+        "person_name": "张伟",
+        "phone": "13812345678",
+        "account_number": None,
+    }
     assert signal["transcript"] == transcript(history)
 
 

@@ -1,0 +1,228 @@
+"""The trained bot through Rasa's REST channel, with the real action server.
+
+Expected texts are read from domain.yml and filled with the configuration the servers were
+started with (tests/integration/conftest.py), so these tests pin response names, the
+configuration and the channel output, not copies of the Chinese wording.
+"""
+
+from typing import Any, Dict, List
+
+import pytest
+
+from actions.handoff_signal import transcript
+from tests.integration.conftest import CONFIG, Bot
+
+pytestmark = pytest.mark.integration
+
+SLOTS = {
+    "company_name": CONFIG["COMPANY_NAME"],
+    "bot_name": CONFIG["BOT_NAME"],
+    "agent_id": CONFIG["AGENT_ID"],
+}
+
+
+@pytest.fixture(scope="module")
+def say(domain: Dict[str, Any]):
+    """Expected REST output of one response, as Rasa renders it for `sender`."""
+
+    def render(sender: str, response: str) -> Dict[str, Any]:
+        variant = domain["responses"][response][0]
+        message: Dict[str, Any] = {"recipient_id": sender, "text": variant["text"].format(**SLOTS)}
+        if "buttons" in variant:
+            message["buttons"] = variant["buttons"]
+        return message
+
+    return render
+
+
+def bot_responses(tracker: Dict[str, Any]) -> List[str]:
+    return [
+        (event.get("metadata") or {}).get("utter_action")
+        for event in tracker["events"]
+        if event["event"] == "bot"
+    ]
+
+
+def visitor_texts(bot: Bot, sender: str) -> List[str]:
+    """What the visitor wrote, once per message (a clarified message is re-applied by Rasa)."""
+    lines = transcript(bot.tracker(sender)["events"])
+    return [line["text"] for line in lines if line["sender"] == "visitor"]
+
+
+def handoff_of(replies: List[Dict[str, Any]]) -> Dict[str, Any]:
+    custom = [reply["custom"]["handoff"] for reply in replies if "custom" in reply]
+    assert len(custom) == 1, replies
+    signal: Dict[str, Any] = custom[0]
+    return signal
+
+
+def test_opening_line_names_the_configured_company(bot: Bot, sender: str, say) -> None:
+    assert bot.say(sender, "你好") == [say(sender, "utter_opening")]
+    tracker = bot.tracker(sender)
+    assert tracker["slots"]["company_name"] == CONFIG["COMPANY_NAME"]
+    assert bot_responses(tracker) == ["utter_opening"]
+
+
+def test_a_later_greeting_gets_the_short_greeting(bot: Bot, sender: str, say) -> None:
+    bot.say(sender, "你好")
+    assert bot.say(sender, "你好") == [say(sender, "utter_greet")]
+
+
+def test_agent_id_comes_from_configuration(bot: Bot, sender: str, say) -> None:
+    replies = bot.say(sender, "请问你的工号是多少")
+    assert replies == [say(sender, "utter_agent_id")]
+    assert CONFIG["AGENT_ID"] in replies[0]["text"]
+
+
+def test_faq_answer_then_anything_else(bot: Bot, sender: str, say) -> None:
+    assert bot.say(sender, "周六你们客服上班吗") == [
+        say(sender, "utter_faq/business_hours"),
+        say(sender, "utter_anything_else"),
+    ]
+
+
+def test_goodbye_confirms_then_closes(bot: Bot, sender: str, say) -> None:
+    assert bot.say(sender, "那我先走了拜拜") == [say(sender, "utter_anything_else")]
+    assert bot.say(sender, "没有了") == [say(sender, "utter_closing")]
+
+
+def test_out_of_scope_is_declined(bot: Bot, sender: str, say) -> None:
+    assert bot.say(sender, "明天上海会下雨吗") == [say(sender, "utter_out_of_scope")]
+
+
+def test_request_human_sends_the_exact_handoff_signal(bot: Bot, sender: str, say) -> None:
+    replies = bot.say(sender, "我要转人工")
+
+    assert len(replies) == 2
+    assert replies[0] == say(sender, "utter_handoff")
+    assert set(replies[1]) == {"recipient_id", "custom"}
+    assert replies[1]["recipient_id"] == sender
+    signal = replies[1]["custom"]["handoff"]
+    assert set(signal) == {
+        "version",
+        "conversation_id",
+        "reason",
+        "intent",
+        "slots",
+        "summary",
+        "transcript",
+        "created_at",
+    }
+    assert signal["version"] == 1
+    assert signal["conversation_id"] == sender
+    assert signal["reason"] == "request_human"
+    assert signal["intent"] == "request_human"
+    assert signal["slots"] == {"person_name": None, "phone": None, "account_number": None}
+    assert signal["summary"] == {
+        "visitor_messages": 1,
+        "intents": ["request_human"],
+        "last_visitor_message": "我要转人工",
+    }
+    assert [
+        (line["sender"], line["text"], line["intent"], line["response"])
+        for line in signal["transcript"]
+    ] == [
+        ("visitor", "我要转人工", "request_human", None),
+        ("bot", say(sender, "utter_handoff")["text"], None, "utter_handoff"),
+    ]
+    assert all(isinstance(line["timestamp"], float) for line in signal["transcript"])
+    assert isinstance(signal["created_at"], float)
+
+
+def test_the_bot_is_silent_after_handoff_until_resumed(bot: Bot, sender: str, say) -> None:
+    bot.say(sender, "帮我转接人工")
+
+    assert bot.say(sender, "人呢") == []
+    tracker = bot.tracker(sender)
+    assert tracker["paused"] is True
+    assert tracker["latest_message"]["text"] == "人呢"  # logged, not answered
+
+    bot.resume(sender)
+    assert bot.say(sender, "你好") == [say(sender, "utter_greet")]
+    assert bot.tracker(sender)["paused"] is False
+
+
+def test_transcript_carries_the_whole_conversation(bot: Bot, sender: str, say) -> None:
+    bot.say(sender, "你好")
+    bot.say(sender, "周六你们客服上班吗")
+    signal = handoff_of(bot.say(sender, "还是给我转人工吧"))
+
+    assert [
+        (line["sender"], line["intent"] or line["response"]) for line in signal["transcript"]
+    ] == [
+        ("visitor", "greet"),
+        ("bot", "utter_opening"),
+        ("visitor", "faq"),
+        ("bot", "utter_faq/business_hours"),
+        ("bot", "utter_anything_else"),
+        ("visitor", "request_human"),
+        ("bot", "utter_handoff"),
+    ]
+    assert signal["summary"]["intents"] == ["greet", "faq", "request_human"]
+
+
+def test_complaint_is_recorded_then_handed_off(bot: Bot, sender: str, say) -> None:
+    replies = bot.say(sender, "我要投诉 买的东西一个月了还没发货")
+    assert replies[:2] == [say(sender, "utter_complaint_recorded"), say(sender, "utter_handoff")]
+    signal = handoff_of(replies)
+    assert (signal["reason"], signal["intent"]) == ("complaint", "complain")
+
+
+def test_account_lookup_hands_off_with_the_account_number(bot: Bot, sender: str, say) -> None:
+    replies = bot.say(sender, "帮我查查户号5201314078的账户")
+    assert replies[:2] == [
+        say(sender, "utter_account_verification_needed"),
+        say(sender, "utter_handoff"),
+    ]
+    signal = handoff_of(replies)
+    assert signal["reason"] == "account_lookup"
+    assert signal["slots"]["account_number"] == "5201314078"
+
+
+def test_second_insult_offers_a_human_and_the_reason_is_insult(bot: Bot, sender: str, say) -> None:
+    assert bot.say(sender, "什么破客服") == [say(sender, "utter_calm_down")]
+    assert bot.say(sender, "你脑子有病吧") == [
+        say(sender, "utter_calm_down"),
+        say(sender, "utter_offer_human"),
+    ]
+    assert bot.tracker(sender)["slots"]["insult_count"] == 2.0
+
+    signal = handoff_of(bot.say(sender, "/request_human"))
+    assert signal["reason"] == "insult"
+
+
+def test_declining_the_offered_human_continues_with_the_bot(bot: Bot, sender: str, say) -> None:
+    bot.say(sender, "什么破客服")
+    bot.say(sender, "你脑子有病吧")
+    assert bot.say(sender, "/deny") == [say(sender, "utter_anything_else")]
+    assert bot.tracker(sender)["paused"] is False
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "",
+        "<script>alert('x')</script>",
+        "'; DROP TABLE events; --",
+        "😀" * 500,
+        "啊" * 5000,
+        "\u0000\u202e反转",
+    ],
+    ids=["empty", "script", "sql", "emoji-flood", "oversized", "control-chars"],
+)
+def test_hostile_input_neither_crashes_nor_corrupts(
+    bot: Bot, sender: str, say, hostile: str
+) -> None:
+    bot.say(sender, "你好")
+    bot.say(sender, hostile)  # answered or not, the server must stay up and keep the text
+
+    assert bot.say(sender, "请问你的工号是多少") == [say(sender, "utter_agent_id")]
+    assert visitor_texts(bot, sender) == ["你好", hostile, "请问你的工号是多少"]
+
+
+def test_conversations_are_kept_apart(bot: Bot, sender: str) -> None:
+    other = sender + "-other"
+    bot.say(sender, "你好")
+    bot.say(other, "我叫王芳")
+
+    assert (visitor_texts(bot, sender), visitor_texts(bot, other)) == (["你好"], ["我叫王芳"])

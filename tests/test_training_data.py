@@ -1,0 +1,82 @@
+"""The training and test data keep the sizes and the layout the project promises."""
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+CONTRACT_INTENTS = [
+    "greet", "goodbye", "thank", "praise", "affirm", "deny", "request_human", "complain",
+    "suggest", "account_lookup", "inform", "ask_agent_id", "bot_challenge", "insult",
+    "out_of_scope", "faq",
+]  # fmt: skip
+FAQ_TOPICS = ["faq/business_hours", "faq/website_security", "faq/how_to_use", "faq/advertising"]
+
+
+def _examples(folder: Path) -> Dict[str, List[str]]:
+    found: Dict[str, List[str]] = {}
+    for path in sorted(folder.glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            if "intent" in item:
+                lines = [line[2:].strip() for line in item["examples"].splitlines() if line.strip()]
+                found.setdefault(item["intent"], []).extend(lines)
+    return found
+
+
+@pytest.fixture(scope="module")
+def examples() -> Dict[str, List[str]]:
+    return _examples(ROOT / "data" / "nlu")
+
+
+def test_the_public_intents_are_exactly_the_contract(domain: Dict[str, Any]) -> None:
+    assert domain["intents"] == CONTRACT_INTENTS
+
+
+def test_entities(domain: Dict[str, Any]) -> None:
+    assert domain["entities"] == ["account_number", "phone", "person_name"]
+
+
+@pytest.mark.parametrize(
+    "intent", [i for i in CONTRACT_INTENTS if i not in ("faq", "out_of_scope")] + FAQ_TOPICS
+)
+def test_at_least_25_examples(examples: Dict[str, List[str]], intent: str) -> None:
+    assert len(examples.get(intent, [])) >= 25
+
+
+def test_out_of_scope_is_much_broader(examples: Dict[str, List[str]]) -> None:
+    assert len(examples["out_of_scope"]) >= 60
+
+
+def test_no_example_is_repeated(examples: Dict[str, List[str]]) -> None:
+    counts = Counter(text for texts in examples.values() for text in texts)
+    assert [text for text, n in counts.items() if n > 1] == []
+
+
+def test_heldout_set_was_never_trained_on(examples: Dict[str, List[str]]) -> None:
+    trained = {text for texts in examples.values() for text in texts}
+    heldout = _examples(ROOT / "tests" / "nlu")
+    assert {text for texts in heldout.values() for text in texts} & trained == set()
+
+
+def test_at_least_40_end_to_end_stories() -> None:
+    stories = [
+        story
+        for path in (ROOT / "tests" / "e2e").glob("*.yml")
+        for story in yaml.safe_load(path.read_text(encoding="utf-8"))["stories"]
+    ]
+    assert len(stories) >= 40
+    assert all(any("user" in step for step in story["steps"]) for story in stories)
+
+
+def test_features_share_their_names() -> None:
+    rules = {p.stem for p in (ROOT / "data" / "rules").glob("*.yml")}
+    e2e = {p.stem for p in (ROOT / "tests" / "e2e").glob("*.yml")}
+    nlu = {p.stem for p in (ROOT / "data" / "nlu").glob("*.yml")}
+    stories = {p.stem for p in (ROOT / "data" / "stories").glob("*.yml")}
+    features = rules | nlu | stories
+    assert e2e <= features | {"out_of_scope"}, e2e - features
+    assert stories <= rules, stories - rules

@@ -11,6 +11,7 @@ below the threshold, or top two closer than the ambiguity threshold, means nlu_f
 the threshold in config.yml is read off these figures instead of guessed.
 
 Usage: python scripts/evaluate.py [--folds 5] [--seed 42]   (or: make evaluate)
+To compare pipelines quickly: --config other.yml --only-folds 1.
 """
 
 import argparse
@@ -93,8 +94,8 @@ def _stratified_folds(keys: Sequence[str], k: int, seed: int) -> List[List[int]]
     return [list(test) for _, test in splitter.split(list(range(len(keys))), list(keys))]
 
 
-def cross_validate(k: int, seed: int, workdir: Path) -> List[Prediction]:
-    """Trains k NLU models, each without one fold, and predicts that fold."""
+def cross_validate(k: int, seed: int, workdir: Path, config: Path, limit: int) -> List[Prediction]:
+    """Trains k NLU models (only the first `limit`), each without one fold, and predicts it."""
     from rasa.model_training import train_nlu
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -102,7 +103,7 @@ def cross_validate(k: int, seed: int, workdir: Path) -> List[Prediction]:
     examples = [m for m in data.training_examples if m.get("intent")]
     keys = [_key(m) for m in examples]
     predictions: List[Prediction] = []
-    for fold, test_index in enumerate(_stratified_folds(keys, k, seed), start=1):
+    for fold, test_index in enumerate(_stratified_folds(keys, k, seed)[:limit], start=1):
         held_out = set(test_index)
         train = TrainingData(
             training_examples=[m for i, m in enumerate(examples) if i not in held_out],
@@ -115,7 +116,7 @@ def cross_validate(k: int, seed: int, workdir: Path) -> List[Prediction]:
         train_file.write_text(train.nlu_as_yaml(), encoding="utf-8")
         started = time.monotonic()
         model = train_nlu(
-            str(ROOT / "config.yml"),
+            str(config),
             str(train_file),
             str(workdir),
             fixed_model_name=f"fold{fold}",
@@ -219,10 +220,10 @@ def report(
         print(f"  {p.text!r}: {p.true_key} -> {p.intent} ({p.confidence:.2f})")
 
 
-def _fallback_config() -> Tuple[float, float]:
+def _fallback_config(path: Path) -> Tuple[float, float]:
     import yaml
 
-    config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
     for component in config["pipeline"]:
         if component["name"] == "FallbackClassifier":
             return float(component["threshold"]), float(component["ambiguity_threshold"])
@@ -234,14 +235,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "bot.tar.gz")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
+    parser.add_argument(
+        "--only-folds", type=int, default=None, help="train and test only this many folds"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     logging.disable(logging.WARNING)
-    threshold, ambiguity = _fallback_config()
+    threshold, ambiguity = _fallback_config(args.config)
 
     with tempfile.TemporaryDirectory() as workdir:
         print(f"cross-validation, {args.folds} folds:", flush=True)
-        cv = cross_validate(args.folds, args.seed, Path(workdir))
+        limit = args.only_folds or args.folds
+        cv = cross_validate(args.folds, args.seed, Path(workdir), args.config, limit)
     report("cross-validation over data/nlu", cv, threshold, ambiguity)
 
     if args.model.exists():

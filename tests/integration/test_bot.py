@@ -8,8 +8,10 @@ configuration and the channel output, not copies of the Chinese wording.
 from typing import Any, Dict, List
 
 import pytest
+import requests
 
 from actions.handoff_signal import transcript
+from actions.suggestions import AffirmationTexts
 from tests.integration.conftest import CONFIG, Bot
 
 pytestmark = pytest.mark.integration
@@ -226,3 +228,74 @@ def test_conversations_are_kept_apart(bot: Bot, sender: str) -> None:
     bot.say(other, "我叫王芳")
 
     assert (visitor_texts(bot, sender), visitor_texts(bot, other)) == (["你好"], ["我叫王芳"])
+
+
+# Messages the trained bot cannot place (checked by test_unclear_messages_fall_back).
+UNCLEAR = ["嗯那个就是那个啥", "阿巴阿巴"]
+
+
+def affirmation_question(domain: Dict[str, Any], reply: Dict[str, Any]) -> List[str]:
+    """Checks a "您是不是说……?" reply against the domain; returns the offered payloads."""
+    texts = AffirmationTexts.from_domain(domain)
+    buttons = reply["buttons"]
+    assert 2 <= len(buttons) <= 3
+    assert buttons[-1] == {"title": texts.none_of_these, "payload": "/out_of_scope"}
+    titles = [button["title"] for button in buttons[:-1]]
+    assert all(title in texts.labels.values() for title in titles)
+    template = texts.question_one if len(titles) == 1 else texts.question_two
+    assert reply["text"] == template.format(**dict(zip(("first", "second"), titles, strict=False)))
+    return [button["payload"] for button in buttons[:-1]]
+
+
+@pytest.mark.parametrize("text", UNCLEAR)
+def test_unclear_messages_fall_back(bot: Bot, sender: str, domain, text: str) -> None:
+    replies = bot.say(sender, text)
+    assert len(replies) == 1
+    affirmation_question(domain, replies[0])
+    tracker = bot.tracker(sender)
+    assert tracker["latest_message"]["intent"]["name"] == "nlu_fallback"
+    assert tracker["active_loop"]["name"] == "action_two_stage_fallback"
+
+
+def test_none_of_these_twice_offers_a_human(bot: Bot, sender: str, say, domain) -> None:
+    affirmation_question(domain, bot.say(sender, UNCLEAR[0])[0])
+    assert bot.say(sender, "/out_of_scope") == [say(sender, "utter_ask_rephrase")]
+    affirmation_question(domain, bot.say(sender, UNCLEAR[1])[0])
+    assert bot.say(sender, "/out_of_scope") == [
+        say(sender, "utter_default"),
+        say(sender, "utter_offer_human"),
+    ]
+    assert bot.tracker(sender)["active_loop"] == {}
+
+    signal = handoff_of(bot.say(sender, "/request_human"))
+    assert signal["reason"] == "repeated_misunderstanding"
+    assert "nlu_fallback" in signal["summary"]["intents"]
+
+
+def test_two_unclear_messages_in_a_row_offer_a_human(bot: Bot, sender: str, say, domain) -> None:
+    affirmation_question(domain, bot.say(sender, UNCLEAR[0])[0])
+    assert bot.say(sender, UNCLEAR[1]) == [
+        say(sender, "utter_default"),
+        say(sender, "utter_offer_human"),
+    ]
+    signal = handoff_of(bot.say(sender, "好的"))
+    assert (signal["reason"], signal["intent"]) == ("repeated_misunderstanding", "affirm")
+
+
+def test_choosing_a_suggestion_answers_it(bot: Bot, sender: str, say, domain) -> None:
+    affirmation_question(domain, bot.say(sender, UNCLEAR[0])[0])
+    assert bot.say(sender, "/ask_agent_id") == [say(sender, "utter_agent_id")]
+    tracker = bot.tracker(sender)
+    assert tracker["active_loop"] == {}
+    assert tracker["latest_message"]["intent"]["name"] == "ask_agent_id"
+
+
+def test_faq_buttons_lead_to_their_answer(bot: Bot, domain) -> None:
+    labels = AffirmationTexts.from_domain(domain).labels
+    for key, label in labels.items():
+        if key.startswith("faq/"):
+            parsed = requests.post(
+                f"{bot.url}/model/parse", json={"text": label}, timeout=30
+            ).json()
+            selected = parsed["response_selector"]["faq"]["response"]["intent_response_key"]
+            assert (parsed["intent"]["name"], selected) == ("faq", key), label

@@ -1,0 +1,1 @@
+"""Custom NLU components used in config.yml (referenced by module path)."""

@@ -1,0 +1,67 @@
+from pathlib import Path
+from typing import List
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix
+
+from nlu_components.intent_classifier import SafeLogisticRegressionClassifier, has_features
+
+
+def featured(text: str, vector: List[float], intent: str = "") -> Message:
+    message = Message(data={TEXT: text, **({"intent": intent} if intent else {})})
+    message.add_features(Features(csr_matrix(np.array([vector])), "sentence", TEXT, "test"))
+    return message
+
+
+@pytest.fixture
+def classifier(tmp_path: Path) -> SafeLogisticRegressionClassifier:
+    component = SafeLogisticRegressionClassifier.create(
+        SafeLogisticRegressionClassifier.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("intent_classifier"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    examples = [featured("你好", [1.0, 0.0], "greet"), featured("再见", [0.0, 1.0], "goodbye")]
+    component.train(TrainingData(training_examples=examples * 5))
+    return component
+
+
+def test_has_features() -> None:
+    assert has_features(featured("你好", [1.0, 0.0]))
+    assert not has_features(Message(data={TEXT: ""}))
+
+
+def test_a_message_without_features_gets_no_intent(classifier) -> None:
+    empty = Message(data={TEXT: ""})
+    hello = featured("你好", [1.0, 0.0])
+
+    classifier.process([empty, hello])
+
+    assert empty.get("intent") == {"name": None, "confidence": 0.0}
+    assert empty.get("intent_ranking") == []
+    assert hello.get("intent")["name"] == "greet"
+    assert [r["name"] for r in hello.get("intent_ranking")] == ["greet", "goodbye"]
+
+
+def test_rasas_own_component_fails_on_it(tmp_path: Path) -> None:
+    """Why the subclass exists: drop it once this no longer raises."""
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    component = LogisticRegressionClassifier.create(
+        LogisticRegressionClassifier.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("plain"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    examples = [featured("你好", [1.0, 0.0], "greet"), featured("再见", [0.0, 1.0], "goodbye")]
+    component.train(TrainingData(training_examples=examples * 5))
+    with pytest.raises(ValueError):
+        component.process([Message(data={TEXT: ""})])

@@ -29,7 +29,7 @@ from typing import Any, Dict, Iterable, List, Sequence, Tuple
 ROOT = Path(__file__).resolve().parents[1]
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
-THRESHOLDS = [0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9]
+THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9]
 TARGET_ACCURACY = 0.95
 TARGET_REJECTION = 0.90
 
@@ -169,8 +169,9 @@ def f1_by_intent(predictions: Sequence[Prediction]) -> Dict[str, Tuple[float, in
 
 def sweep(
     predictions: Sequence[Prediction], ambiguity: float, thresholds: Iterable[float]
-) -> List[Tuple[float, float, float, float]]:
-    """(threshold, in-scope correct, in-scope falling back, unrelated rejected) per threshold."""
+) -> List[Tuple[float, float, float, float, float]]:
+    """Per threshold: (threshold, in-scope correct, in-scope falling back, precision of the
+    in-scope answers given, unrelated rejected)."""
     in_scope = [p for p in predictions if p.true_intent != OUT_OF_SCOPE]
     unrelated = [p for p in predictions if p.true_intent == OUT_OF_SCOPE]
     rows = []
@@ -179,12 +180,14 @@ def sweep(
             p.intent == p.true_intent and not falls_back(p, t, ambiguity) for p in in_scope
         )
         fallback = sum(falls_back(p, t, ambiguity) for p in in_scope)
+        answered = len(in_scope) - fallback
         rejected = sum(p.intent == OUT_OF_SCOPE or falls_back(p, t, ambiguity) for p in unrelated)
         rows.append(
             (
                 t,
                 correct / max(len(in_scope), 1),
                 fallback / max(len(in_scope), 1),
+                correct / max(answered, 1),
                 rejected / max(len(unrelated), 1),
             )
         )
@@ -210,10 +213,14 @@ def report(
     for intent, (f1, support) in scores.items():
         print(f"  {intent:<16} {f1:.3f} ({support})")
     print(f"fallback sweep (ambiguity_threshold {ambiguity}):")
-    print("  threshold  in-scope correct  in-scope to fallback  unrelated rejected")
-    for t, correct, fallback, rejected in sweep(predictions, ambiguity, THRESHOLDS + [threshold]):
+    print("  threshold  in-scope correct  in-scope to fallback  answers right  unrelated rejected")
+    rows = sweep(predictions, ambiguity, sorted(set(THRESHOLDS + [threshold])))
+    for t, correct, fallback, precision, rejected in rows:
         marker = "  <- config.yml" if t == threshold else ""
-        print(f"  {t:<9.2f}  {correct:16.3f}  {fallback:20.3f}  {rejected:18.3f}{marker}")
+        print(
+            f"  {t:<9.2f}  {correct:16.3f}  {fallback:20.3f}  {precision:13.3f}"
+            f"  {rejected:18.3f}{marker}"
+        )
     confused = [p for p in predictions if p.intent != p.true_intent]
     print(f"misclassified ({len(confused)}), first 15:")
     for p in confused[:15]:

@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3.10
 MODEL := models/bot.tar.gz
 # What the model is trained from: `make train` does nothing when the model is newer than all of it.
-MODEL_INPUTS := config.yml domain.yml $(shell find data dictionaries -type f 2>/dev/null)
+MODEL_INPUTS := config.yml domain.yml $(shell find data dictionaries nlu_components -type f -not -name '*.pyc' 2>/dev/null)
 
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
@@ -54,7 +54,7 @@ test-integration: train  ## Integration tests: real action server and Rasa serve
 
 test: lint validate test-unit test-stories test-integration  ## Every test: lint, validate, unit, stories, integration
 
-evaluate: install  ## NLU cross-validation report (intent accuracy, macro F1, per-intent F1, fallback sweep)
+evaluate: train  ## NLU cross-validation report (intent accuracy, macro F1, per-intent F1, fallback sweep)
 	$(BIN)/python scripts/evaluate.py
 
 run: train  ## Start the action server and chat with the bot in the terminal

@@ -1,11 +1,12 @@
 from pathlib import Path
-from typing import List
+from typing import List, Type, TypeVar
 
 import numpy as np
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
@@ -14,6 +15,8 @@ from scipy.sparse import csr_matrix
 
 from nlu_components.intent_classifier import SafeLogisticRegressionClassifier, has_features
 
+C = TypeVar("C", bound=LogisticRegressionClassifier)
+
 
 def featured(text: str, vector: List[float], intent: str = "") -> Message:
     message = Message(data={TEXT: text, **({"intent": intent} if intent else {})})
@@ -21,17 +24,22 @@ def featured(text: str, vector: List[float], intent: str = "") -> Message:
     return message
 
 
-@pytest.fixture
-def classifier(tmp_path: Path) -> SafeLogisticRegressionClassifier:
-    component = SafeLogisticRegressionClassifier.create(
-        SafeLogisticRegressionClassifier.get_default_config(),
-        LocalModelStorage(tmp_path),
+def trained(cls: Type[C], storage: Path) -> C:
+    """`cls` trained on two intents with two-dimensional sentence features."""
+    component = cls.create(
+        cls.get_default_config(),
+        LocalModelStorage(storage),
         Resource("intent_classifier"),
         ExecutionContext(GraphSchema({}), "test"),
     )
     examples = [featured("你好", [1.0, 0.0], "greet"), featured("再见", [0.0, 1.0], "goodbye")]
     component.train(TrainingData(training_examples=examples * 5))
     return component
+
+
+@pytest.fixture
+def classifier(tmp_path: Path) -> SafeLogisticRegressionClassifier:
+    return trained(SafeLogisticRegressionClassifier, tmp_path)
 
 
 def test_has_features() -> None:
@@ -53,15 +61,6 @@ def test_a_message_without_features_gets_no_intent(classifier) -> None:
 
 def test_rasas_own_component_fails_on_it(tmp_path: Path) -> None:
     """Why the subclass exists: drop it once this no longer raises."""
-    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-
-    component = LogisticRegressionClassifier.create(
-        LogisticRegressionClassifier.get_default_config(),
-        LocalModelStorage(tmp_path),
-        Resource("plain"),
-        ExecutionContext(GraphSchema({}), "test"),
-    )
-    examples = [featured("你好", [1.0, 0.0], "greet"), featured("再见", [0.0, 1.0], "goodbye")]
-    component.train(TrainingData(training_examples=examples * 5))
+    component = trained(LogisticRegressionClassifier, tmp_path)
     with pytest.raises(ValueError):
         component.process([Message(data={TEXT: ""})])

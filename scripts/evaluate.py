@@ -247,6 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only-folds", type=int, default=None, help="train and test only this many folds"
     )
     args = parser.parse_args(argv)
+    # config.yml names project components (nlu_components.…): import them from the root, as
+    # the rasa command does from its working directory.
+    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     logging.disable(logging.WARNING)
     threshold, ambiguity = _fallback_config(args.config)

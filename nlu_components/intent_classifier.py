@@ -25,9 +25,11 @@ class SafeLogisticRegressionClassifier(LogisticRegressionClassifier):
     """
 
     def process(self, messages: List[Message]) -> List[Message]:
-        featured = [message for message in messages if has_features(message)]
+        featured = []
         for message in messages:
-            if not has_features(message):
+            if has_features(message):
+                featured.append(message)
+            else:
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
         if featured:

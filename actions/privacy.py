@@ -1,5 +1,6 @@
 """Masking of phone, ID-card, bank-card and account numbers for log lines."""
 
+import logging
 import re
 from typing import Match
 
@@ -16,3 +17,12 @@ def _mask(match: Match[str]) -> str:
 def mask_personal_data(text: str) -> str:
     """Replaces the middle of every long number with asterisks (138****5678)."""
     return _LONG_NUMBER.sub(_mask, text)
+
+
+class MaskingFilter(logging.Filter):
+    """A logging filter that masks personal numbers in every record it lets through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        masked = mask_personal_data(record.getMessage())
+        record.msg, record.args = masked, None
+        return True

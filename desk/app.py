@@ -1,0 +1,69 @@
+"""The desk's Sanic app: `create_app(settings)`; run it with `python -m desk`."""
+
+import logging
+from typing import Optional
+
+import socketio
+from redis.asyncio import Redis
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from desk import sockets
+from desk.blueprints import agent_api, health, pages, rasa_callback
+from desk.phrases import load_phrases
+from desk.rasa_client import RasaClient
+from desk.service import Desk, DeskError
+from desk.settings import DeskSettings
+from desk.store import DeskStore
+
+logger = logging.getLogger(__name__)
+
+# Socket.io frames and HTTP bodies larger than this are refused before any handler runs.
+MAX_FRAME_BYTES = 64 * 1024
+
+
+def create_app(settings: Optional[DeskSettings] = None) -> Sanic:
+    """Builds one desk instance; Redis, Rasa and the inbox sweeper start with the server."""
+    settings = settings or DeskSettings.from_env()
+    app = Sanic(f"desk_{settings.instance_id}")
+    app.config.REQUEST_MAX_SIZE = MAX_FRAME_BYTES
+    app.ctx.settings = settings
+    sio = socketio.AsyncServer(
+        async_mode="sanic",
+        client_manager=socketio.AsyncRedisManager(settings.redis_url),
+        cors_allowed_origins="*",
+        max_http_buffer_size=MAX_FRAME_BYTES,
+    )
+    sio.attach(app, socketio_path="socket.io")
+    sockets.register(sio, lambda: app.ctx.desk)
+    for blueprint in (pages.bp, health.bp, rasa_callback.bp, agent_api.bp):
+        app.blueprint(blueprint)
+
+    @app.exception(DeskError)
+    async def desk_error(_: Request, error: DeskError) -> HTTPResponse:
+        return response.json({"error": error.code, "message": error.message}, status=error.status)
+
+    @app.listener("before_server_start")
+    async def open_resources(app: Sanic, _: object) -> None:
+        redis: "Redis[str]" = Redis.from_url(settings.redis_url, decode_responses=True)
+        await redis.ping()
+        rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+        await rasa.open()
+        store = DeskStore(redis, visitor_ttl_seconds=settings.visitor_session_days * 86400)
+        phrases = load_phrases(settings.domain_path, settings.company_name)
+        app.ctx.redis = redis
+        app.ctx.desk = Desk(settings, store, rasa, sio, phrases)
+        if not sio.manager_initialized:  # listen to other instances' emits from the start
+            sio.manager_initialized = True
+            sio.manager.initialize()
+        app.ctx.desk.start()
+        logger.info("desk %s up, redis %s, rasa %s", settings.instance_id, settings.redis_url, settings.rasa_url)
+
+    @app.listener("after_server_stop")
+    async def close_resources(app: Sanic, _: object) -> None:
+        await app.ctx.desk.stop()
+        await app.ctx.desk.rasa.close()
+        await app.ctx.redis.close()
+
+    return app

@@ -1,0 +1,1 @@
+"""One blueprint per concern: pages, the agent API, Rasa's callback, health."""

@@ -1,0 +1,150 @@
+"""The agent console's REST API (docs/desk.md): login, presence, queue, conversations."""
+
+from functools import wraps
+from typing import Any, Awaitable, Callable, Dict
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from desk.auth import new_token, verify_password
+from desk.service import Desk, DeskError
+from desk.store import PRESENCE_VALUES, Agent
+
+bp = Blueprint("agent_api", url_prefix="/api/agent")
+
+Handler = Callable[..., Awaitable[HTTPResponse]]
+
+
+def _body(request: Request) -> Dict[str, Any]:
+    try:
+        body = request.json
+    except Exception as error:  # Sanic raises InvalidUsage on bad JSON
+        raise DeskError("malformed", "请求格式有误") from error
+    if not isinstance(body, dict):
+        raise DeskError("malformed", "请求格式有误")
+    return body
+
+
+def authenticated(handler: Handler) -> Handler:
+    """Passes the logged-in `Agent` to the handler; 401 without a valid bearer token."""
+
+    @wraps(handler)
+    async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        header = request.headers.get("authorization", "")
+        token = header[7:] if header.lower().startswith("bearer ") else ""
+        store = request.app.ctx.desk.store
+        agent_id = await store.session_agent(token) if token else None
+        agent = await store.agent(agent_id) if agent_id else None
+        if agent is None:
+            raise DeskError("unauthorized", "请先登录", 401)
+        request.ctx.token = token
+        return await handler(request, agent, *args, **kwargs)
+
+    return wrapper
+
+
+def _desk(request: Request) -> Desk:
+    desk: Desk = request.app.ctx.desk
+    return desk
+
+
+@bp.post("/login")
+async def login(request: Request) -> HTTPResponse:
+    body = _body(request)
+    agent_id, password = body.get("agent_id"), body.get("password")
+    desk = _desk(request)
+    stored = (
+        await desk.store.password_hash(agent_id)
+        if isinstance(agent_id, str) and isinstance(password, str)
+        else None
+    )
+    if stored is None or not verify_password(str(password), stored):
+        raise DeskError("bad_credentials", "工号或密码错误", 401)
+    token = new_token()
+    await desk.store.create_session(token, str(agent_id), desk.settings.agent_session_seconds)
+    agent = await desk.store.agent(str(agent_id))
+    assert agent is not None
+    return response.json({"token": token, "agent": agent.to_json()})
+
+
+@bp.post("/logout")
+@authenticated
+async def logout(request: Request, agent: Agent) -> HTTPResponse:
+    await _desk(request).store.end_session(request.ctx.token)
+    return response.json({"ok": True})
+
+
+@bp.get("/me")
+@authenticated
+async def me(request: Request, agent: Agent) -> HTTPResponse:
+    return response.json({"agent": agent.to_json()})
+
+
+@bp.put("/presence")
+@authenticated
+async def presence(request: Request, agent: Agent) -> HTTPResponse:
+    status = _body(request).get("status")
+    if status not in PRESENCE_VALUES:
+        raise DeskError("malformed", "状态只能是 online、busy 或 offline")
+    desk = _desk(request)
+    await desk.store.set_presence(agent.agent_id, status)
+    updated = await desk.store.agent(agent.agent_id)
+    assert updated is not None
+    return response.json({"agent": updated.to_json()})
+
+
+@bp.get("/queue")
+@authenticated
+async def queue(request: Request, agent: Agent) -> HTTPResponse:
+    return response.json({"tickets": await _desk(request).tickets()})
+
+
+@bp.get("/canned")
+@authenticated
+async def canned(request: Request, agent: Agent) -> HTTPResponse:
+    return response.json({"replies": _desk(request).phrases.canned})
+
+
+@bp.get("/conversations")
+@authenticated
+async def conversations(request: Request, agent: Agent) -> HTTPResponse:
+    desk = _desk(request)
+    ids = await desk.store.conversations_of_agent(agent.agent_id)
+    return response.json(
+        {"conversations": [await desk.conversation_view(i, agent) for i in ids]}
+    )
+
+
+@bp.get("/conversations/<conversation_id:str>")
+@authenticated
+async def conversation(request: Request, agent: Agent, conversation_id: str) -> HTTPResponse:
+    return response.json(await _desk(request).conversation_view(conversation_id, agent))
+
+
+@bp.post("/conversations/<conversation_id:str>/accept")
+@authenticated
+async def accept(request: Request, agent: Agent, conversation_id: str) -> HTTPResponse:
+    return response.json(await _desk(request).accept(conversation_id, agent))
+
+
+@bp.post("/conversations/<conversation_id:str>/messages")
+@authenticated
+async def message(request: Request, agent: Agent, conversation_id: str) -> HTTPResponse:
+    text = _body(request).get("text")
+    entry = await _desk(request).agent_message(conversation_id, agent, text)
+    return response.json({"entry": entry}, status=201)
+
+
+@bp.post("/conversations/<conversation_id:str>/handback")
+@authenticated
+async def handback(request: Request, agent: Agent, conversation_id: str) -> HTTPResponse:
+    await _desk(request).hand_back(conversation_id, agent)
+    return response.json({"ok": True})
+
+
+@bp.post("/conversations/<conversation_id:str>/close")
+@authenticated
+async def close(request: Request, agent: Agent, conversation_id: str) -> HTTPResponse:
+    await _desk(request).close(conversation_id, agent)
+    return response.json({"ok": True})

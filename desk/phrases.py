@@ -1,0 +1,46 @@
+"""The lines the desk says itself (desk/phrases.yml) and the bot's closing line (domain.yml)."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List
+
+import yaml
+
+PHRASES_PATH = Path(__file__).with_name("phrases.yml")
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """Desk wording: system lines (with `{placeholders}`), handoff reason labels, quick replies.
+
+    Attributes:
+        system: system lines by name (`queued`, `agent_joined`, `bot_unavailable`, ...).
+        reasons: Chinese label of each handoff reason.
+        canned: quick replies, each `{"title": ..., "text": ...}`.
+        closing: the bot's closing line, company name filled in.
+    """
+
+    system: Dict[str, str]
+    reasons: Dict[str, str]
+    canned: List[Dict[str, str]]
+    closing: str
+
+    def say(self, name: str, **values: Any) -> str:
+        """The system line `name` with its placeholders filled."""
+        return self.system[name].format(**values)
+
+    def reason_label(self, reason: str) -> str:
+        return self.reasons.get(reason, reason)
+
+
+def load_phrases(domain_path: Path, company_name: str) -> Phrases:
+    """Reads desk/phrases.yml and the closing line (`utter_closing`) of the bot's domain."""
+    data = yaml.safe_load(PHRASES_PATH.read_text(encoding="utf-8"))
+    domain = yaml.safe_load(domain_path.read_text(encoding="utf-8"))
+    closing_template: str = domain["responses"]["utter_closing"][0]["text"]
+    return Phrases(
+        system=dict(data["system"]),
+        reasons=dict(data["reasons"]),
+        canned=[{"title": str(c["title"]), "text": str(c["text"])} for c in data["canned"]],
+        closing=closing_template.replace("{company_name}", company_name),
+    )

@@ -1,0 +1,71 @@
+"""The desk's client for Rasa: the callback channel's webhook and the HTTP API.
+
+Errors: `RasaUnavailable` (Rasa cannot be reached or timed out: it is starting or restarting, try
+again later) and `RasaRejected` (Rasa answered with an HTTP error).
+"""
+
+import asyncio
+from typing import Any, Dict, List, Optional
+
+import aiohttp
+
+
+class RasaError(Exception):
+    """Base of the client's errors."""
+
+
+class RasaUnavailable(RasaError):
+    """Rasa cannot be reached: it is down or restarting (its model takes ~45 s to load)."""
+
+
+class RasaRejected(RasaError):
+    """Rasa answered with an HTTP error status."""
+
+
+class RasaClient:
+    """Sends visitor messages and events to one Rasa server over a kept-alive session."""
+
+    def __init__(self, base_url: str, token: Optional[str] = None, timeout: float = 25.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.params = {"token": token} if token else {}
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def open(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=self.timeout)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def _post(self, path: str, payload: Any, params: Optional[Dict[str, str]] = None) -> None:
+        assert self._session is not None, "RasaClient.open() was not awaited"
+        try:
+            async with self._session.post(
+                f"{self.base_url}{path}", json=payload, params={**self.params, **(params or {})}
+            ) as response:
+                if response.status >= 400:
+                    raise RasaRejected(f"{path}: HTTP {response.status} {await response.text()}")
+                await response.read()
+        except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
+            raise RasaUnavailable(f"{path}: {error!r}") from error
+
+    async def send_message(self, conversation_id: str, text: str) -> None:
+        """Hands a visitor message to the callback channel; returns when Rasa has answered.
+
+        The answers themselves arrive separately, posted to the desk's `/rasa/callback`.
+        """
+        await self._post(
+            "/webhooks/callback/webhook", {"sender": conversation_id, "message": text}
+        )
+
+    async def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
+        await self._post(f"/conversations/{conversation_id}/tracker/events", events)
+
+    async def trigger_intent(self, conversation_id: str, intent: str) -> None:
+        """Runs the bot on an intent the desk raises; answers go to the callback channel."""
+        await self._post(
+            f"/conversations/{conversation_id}/trigger_intent",
+            {"name": intent},
+            params={"output_channel": "callback"},
+        )

@@ -1,0 +1,378 @@
+"""What the desk does, independent of how requests arrive: the socket and HTTP handlers call this.
+
+A conversation's owner decides where a visitor's message goes (docs/desk.md): to Rasa through the
+conversation's inbox, to nobody but the transcript while queued, or straight to the agent.
+"""
+
+import asyncio
+import logging
+import secrets
+import time
+from typing import Any, Dict, List, Optional, Set
+
+import socketio
+
+from actions.privacy import mask_personal_data
+from desk.phrases import Phrases
+from desk.rasa_client import RasaClient, RasaRejected, RasaUnavailable
+from desk.settings import DeskSettings
+from desk.store import Agent, DeskStore
+
+logger = logging.getLogger(__name__)
+
+VISITORS = "/"
+AGENTS = "/agent"
+AGENTS_ROOM = "agents"
+LEASE_MS = 30_000
+SWEEP_SECONDS = 1.0
+REJECTED_ATTEMPTS = 3
+# Sent to Rasa for a new conversation so the bot opens with its opening line, as rasa-webchat's
+# initPayload would; it is not a line of the transcript.
+OPENING_PAYLOAD = "/greet"
+
+
+class DeskError(Exception):
+    """A request the desk refuses: `code` names why, `message` tells the person in Chinese."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def visitor_room(conversation_id: str) -> str:
+    return f"conv:{conversation_id}"
+
+
+def agent_room(agent_id: str) -> str:
+    return f"agent:{agent_id}"
+
+
+def bot_uttered(entry: Dict[str, Any]) -> Dict[str, Any]:
+    """The socket.io `bot_uttered` payload of a transcript line (Rasa's socketio format)."""
+    payload: Dict[str, Any] = {"text": entry.get("text", ""), "sender": entry["from"]}
+    if entry.get("buttons"):
+        payload["quick_replies"] = [
+            {"content_type": "text", "title": b.get("title", ""), "payload": b.get("payload", "")}
+            for b in entry["buttons"]
+        ]
+    if entry.get("agent_name"):
+        payload["agent_name"] = entry["agent_name"]
+    return payload
+
+
+def mirror_events(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Rasa tracker events for the lines of a human-handled stretch, so the bot keeps the context."""
+    events: List[Dict[str, Any]] = []
+    for entry in entries:
+        if entry["from"] == "visitor":
+            events.append({"event": "user", "text": entry["text"], "timestamp": entry["ts"]})
+        elif entry["from"] == "agent":
+            metadata = {"agent_id": entry.get("agent_id")}
+            events.append(
+                {"event": "bot", "text": entry["text"], "timestamp": entry["ts"], "metadata": metadata}
+            )
+    return events
+
+
+class Desk:
+    """One desk instance's behaviour over the shared store, Rasa and socket.io."""
+
+    def __init__(
+        self,
+        settings: DeskSettings,
+        store: DeskStore,
+        rasa: RasaClient,
+        sio: socketio.AsyncServer,
+        phrases: Phrases,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.rasa = rasa
+        self.sio = sio
+        self.phrases = phrases
+        self._draining: Set[str] = set()
+        self._tasks: Set["asyncio.Task[None]"] = set()
+        self._sweeper: Optional["asyncio.Task[None]"] = None
+
+    # Life cycle
+
+    def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep())
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._sweeper, *self._tasks) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # Visitors
+
+    async def visitor_session(self, token: Optional[str]) -> Dict[str, str]:
+        """The visitor's session: the one `token` names, or a new one with a new conversation."""
+        if token:
+            conversation_id = await self.store.conversation_of(token)
+            if conversation_id is not None:
+                await self.store.touch_visitor(token, conversation_id)
+                return {"token": token, "conversation_id": conversation_id}
+        token = secrets.token_urlsafe(32)
+        conversation_id = secrets.token_hex(16)
+        await self.store.start_conversation(token, conversation_id)
+        await self._enqueue(conversation_id, {"kind": "message", "text": OPENING_PAYLOAD})
+        return {"token": token, "conversation_id": conversation_id}
+
+    def check_text(self, text: Any) -> str:
+        """The message text, or a `DeskError` for empty, non-text or too long input."""
+        if not isinstance(text, str):
+            raise DeskError("malformed", self.phrases.say("malformed"))
+        text = text.strip()
+        if not text:
+            raise DeskError("empty", self.phrases.say("empty"))
+        limit = self.settings.max_message_chars
+        if len(text) > limit:
+            raise DeskError("too_long", self.phrases.say("too_long", limit=limit))
+        return text
+
+    async def visitor_message(self, conversation_id: str, text: Any) -> Dict[str, Any]:
+        """Records a visitor's message and passes it on as the conversation's owner requires."""
+        text = self.check_text(text)
+        owner, agent_id = await self.store.owner(conversation_id)
+        entry = await self.store.append(
+            conversation_id, {"from": "visitor", "ts": time.time(), "text": text}
+        )
+        if owner == "agent" and agent_id:
+            await self.sio.emit(
+                "message",
+                {"conversation_id": conversation_id, "entry": entry},
+                room=agent_room(agent_id),
+                namespace=AGENTS,
+            )
+        elif owner != "queued":
+            if owner == "closed":
+                await self.store.reopen(conversation_id)
+            await self._enqueue(conversation_id, {"kind": "message", "text": text})
+        return entry
+
+    async def say_to_visitor(self, conversation_id: str, entry: Dict[str, Any]) -> Dict[str, Any]:
+        """Adds a bot, agent or system line to the transcript and shows it to the visitor."""
+        entry = await self.store.append(conversation_id, entry)
+        await self.sio.emit(
+            "bot_uttered", bot_uttered(entry), room=visitor_room(conversation_id), namespace=VISITORS
+        )
+        return entry
+
+    async def system_line(self, conversation_id: str, name: str, **values: Any) -> None:
+        await self.say_to_visitor(
+            conversation_id,
+            {"from": "system", "ts": time.time(), "text": self.phrases.say(name, **values)},
+        )
+
+    # The bot (Rasa's callback channel)
+
+    async def bot_message(self, message: Dict[str, Any]) -> None:
+        """One message Rasa posted: text (with buttons) for the visitor, or the handoff signal."""
+        conversation_id = message.get("recipient_id")
+        if not isinstance(conversation_id, str) or not conversation_id:
+            raise DeskError("malformed", "recipient_id missing")
+        custom = message.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+            await self.open_ticket(conversation_id, custom["handoff"])
+            return
+        if message.get("text"):
+            entry: Dict[str, Any] = {"from": "bot", "ts": time.time(), "text": message["text"]}
+            if message.get("buttons"):
+                entry["buttons"] = [
+                    {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                    for b in message["buttons"]
+                ]
+            await self.say_to_visitor(conversation_id, entry)
+
+    async def open_ticket(self, conversation_id: str, signal: Dict[str, Any]) -> None:
+        reason = str(signal.get("reason", "request_human"))
+        ticket = {
+            "conversation_id": conversation_id,
+            "reason": reason,
+            "reason_label": self.phrases.reason_label(reason),
+            "intent": signal.get("intent"),
+            "slots": signal.get("slots") or {},
+            "summary": signal.get("summary") or {},
+            "queued_at": time.time(),
+        }
+        ahead = await self.store.open_ticket(conversation_id, ticket)
+        if ahead is None:
+            return
+        logger.info("ticket conversation=%s reason=%s ahead=%d", conversation_id, reason, ahead)
+        await self.broadcast_queue()
+        await self.system_line(conversation_id, "queued", ahead=ahead)
+
+    async def tickets(self) -> List[Dict[str, Any]]:
+        now = time.time()
+        return [
+            {**ticket, "waiting_seconds": round(now - ticket["queued_at"], 1)}
+            for ticket in await self.store.queue()
+        ]
+
+    async def broadcast_queue(self) -> None:
+        await self.sio.emit(
+            "queue", {"tickets": await self.tickets()}, room=AGENTS_ROOM, namespace=AGENTS
+        )
+
+    # Agents
+
+    async def conversation_view(self, conversation_id: str, agent: Agent) -> Dict[str, Any]:
+        """A conversation as the console shows it; only for its agent or while it is queued."""
+        owner, agent_id = await self.store.owner(conversation_id)
+        if owner is None:
+            raise DeskError("not_found", "会话不存在", 404)
+        if not (owner == "queued" or (owner == "agent" and agent_id == agent.agent_id)):
+            raise DeskError("forbidden", "您没有权限查看该会话", 403)
+        return {
+            "conversation_id": conversation_id,
+            "owner": owner,
+            "agent_id": agent_id,
+            "ticket": await self.store.ticket(conversation_id),
+            "transcript": await self.store.transcript(conversation_id),
+        }
+
+    async def accept(self, conversation_id: str, agent: Agent) -> Dict[str, Any]:
+        result = await self.store.accept(conversation_id, agent)
+        if result == "taken":
+            raise DeskError("taken", "该会话已被其他客服接入", 409)
+        if result == "not_online":
+            raise DeskError("not_online", "请先将状态设为在线", 403)
+        if result == "capacity":
+            raise DeskError("capacity", "您同时接待的会话已达上限", 403)
+        logger.info("accepted conversation=%s agent=%s", conversation_id, agent.agent_id)
+        await self.broadcast_queue()
+        await self.system_line(
+            conversation_id, "agent_joined", agent_id=agent.agent_id, agent_name=agent.name
+        )
+        return await self.conversation_view(conversation_id, agent)
+
+    async def _owned(self, conversation_id: str, agent: Agent) -> None:
+        owner, agent_id = await self.store.owner(conversation_id)
+        if owner is None:
+            raise DeskError("not_found", "会话不存在", 404)
+        if owner != "agent" or agent_id != agent.agent_id:
+            raise DeskError("forbidden", "该会话不由您接待", 403)
+
+    async def agent_message(self, conversation_id: str, agent: Agent, text: Any) -> Dict[str, Any]:
+        await self._owned(conversation_id, agent)
+        text = self.check_text(text)
+        return await self.say_to_visitor(
+            conversation_id,
+            {
+                "from": "agent",
+                "ts": time.time(),
+                "text": text,
+                "agent_id": agent.agent_id,
+                "agent_name": agent.name,
+            },
+        )
+
+    async def hand_back(self, conversation_id: str, agent: Agent) -> None:
+        """The bot takes over again, knowing what was said while the agent had it."""
+        await self._end(conversation_id, agent, "bot")
+        await self.system_line(conversation_id, "handed_back")
+
+    async def close(self, conversation_id: str, agent: Agent) -> None:
+        """Ends the conversation with the closing line; a new visitor message reopens it."""
+        await self._end(conversation_id, agent, "closed")
+        await self.say_to_visitor(
+            conversation_id, {"from": "system", "ts": time.time(), "text": self.phrases.closing}
+        )
+
+    async def _end(self, conversation_id: str, agent: Agent, owner: str) -> None:
+        await self._owned(conversation_id, agent)
+        start = await self.store.release(conversation_id, agent.agent_id, owner)  # type: ignore[arg-type]
+        if start is None:
+            raise DeskError("forbidden", "该会话不由您接待", 403)
+        events = mirror_events(await self.store.transcript(conversation_id, start))
+        await self._enqueue(conversation_id, {"kind": "resume", "events": events})
+        await self.sio.emit(
+            "conversation_ended",
+            {"conversation_id": conversation_id, "owner": owner},
+            room=agent_room(agent.agent_id),
+            namespace=AGENTS,
+        )
+        logger.info("%s conversation=%s agent=%s", owner, conversation_id, agent.agent_id)
+
+    # Inboxes: to Rasa, one item at a time per conversation, by whichever instance holds the lease
+
+    async def _enqueue(self, conversation_id: str, item: Dict[str, Any]) -> None:
+        await self.store.push_inbox(conversation_id, item)
+        self._spawn_drain(conversation_id)
+
+    def _spawn_drain(self, conversation_id: str) -> None:
+        if conversation_id in self._draining:
+            return
+        self._draining.add(conversation_id)
+        task = asyncio.create_task(self._drain(conversation_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self, conversation_id: str) -> None:
+        store, me = self.store, self.settings.instance_id
+        try:
+            while await store.take_lease(conversation_id, me, LEASE_MS):
+                try:
+                    while (item := await store.peek_inbox(conversation_id)) is not None:
+                        await self._deliver(conversation_id, item)
+                        await store.pop_inbox(conversation_id)
+                    await store.forget_if_empty(conversation_id)
+                finally:
+                    await store.drop_lease(conversation_id, me)
+                # Something may have arrived after the last look and before the lease went.
+                if await store.peek_inbox(conversation_id) is None:
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("inbox of conversation %s", conversation_id)
+        finally:
+            self._draining.discard(conversation_id)
+
+    async def _deliver(self, conversation_id: str, item: Dict[str, Any]) -> None:
+        """Sends one inbox item to Rasa, waiting out restarts; gives up only on rejections."""
+        told, rejected = False, 0
+        while True:
+            await self.store.renew_lease(conversation_id, LEASE_MS)
+            try:
+                if item["kind"] == "message":
+                    await self.rasa.send_message(conversation_id, item["text"])
+                else:
+                    await self.rasa.append_events(
+                        conversation_id, [*item["events"], {"event": "resume"}]
+                    )
+                return
+            except RasaUnavailable as error:
+                logger.warning("rasa unavailable for %s: %s", conversation_id, error)
+                if not told and item["kind"] == "message":
+                    await self.system_line(conversation_id, "bot_unavailable")
+                    told = True
+            except RasaRejected as error:
+                rejected += 1
+                logger.error(
+                    "rasa rejected %s (%d): %s",
+                    conversation_id,
+                    rejected,
+                    mask_personal_data(str(error)),
+                )
+                if rejected >= REJECTED_ATTEMPTS:
+                    if item["kind"] == "message":
+                        await self.system_line(conversation_id, "not_delivered")
+                    return
+            await asyncio.sleep(self.settings.rasa_retry_seconds)
+
+    async def _sweep(self) -> None:
+        """Picks up inboxes no instance is draining (after a restart or a dead instance)."""
+        while True:
+            try:
+                for conversation_id in await self.store.pending():
+                    self._spawn_drain(conversation_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("inbox sweep")
+            await asyncio.sleep(SWEEP_SECONDS)

@@ -1,0 +1,81 @@
+"""Every setting of the desk, read from environment variables with documented defaults."""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+from actions.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_id() -> str:
+    return secrets.token_hex(4)
+
+
+@dataclass(frozen=True)
+class DeskSettings:
+    """Settings of one desk instance.
+
+    Attributes:
+        redis_url: Redis for all shared state (`REDIS_URL`).
+        rasa_url: Rasa's HTTP server, with the callback channel and `--enable-api` (`RASA_URL`).
+        rasa_token: token of Rasa's HTTP API, if it was started with `--auth-token`
+            (`RASA_TOKEN`).
+        callback_token: shared secret Rasa sends with each bot message to `/rasa/callback`
+            (`DESK_CALLBACK_TOKEN`; the `token` of the callback channel in credentials.yml).
+        host: interface to listen on (`DESK_HOST`).
+        port: port to listen on (`DESK_PORT`).
+        max_message_chars: longest message a visitor or agent may send (`DESK_MAX_MESSAGE_CHARS`).
+        agent_session_seconds: how long an agent's login lasts (`DESK_AGENT_SESSION_SECONDS`).
+        visitor_session_days: how long a visitor's session (and transcript) is kept
+            (`DESK_VISITOR_SESSION_DAYS`).
+        rasa_retry_seconds: pause between attempts while Rasa is unreachable
+            (`DESK_RASA_RETRY_SECONDS`).
+        domain_path: the bot's domain, for the lines the desk says itself (`DESK_DOMAIN`).
+        instance_id: name of this instance in leases and logs (`DESK_INSTANCE`, random).
+        company_name: the company in the closing line (`COMPANY_NAME`, as the bot's).
+    """
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: Optional[str] = None
+    callback_token: str = ""
+    host: str = "127.0.0.1"
+    port: int = 5080
+    max_message_chars: int = 1000
+    agent_session_seconds: int = 8 * 3600
+    visitor_session_days: int = 30
+    rasa_retry_seconds: float = 1.0
+    domain_path: Path = ROOT / "domain.yml"
+    instance_id: str = field(default_factory=_instance_id)
+    company_name: str = "示例网"
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "DeskSettings":
+        """Reads the settings from `env` (default: `os.environ`)."""
+        env = os.environ if env is None else env
+        default = cls()
+        return cls(
+            redis_url=env.get("REDIS_URL", default.redis_url),
+            rasa_url=env.get("RASA_URL", default.rasa_url).rstrip("/"),
+            rasa_token=env.get("RASA_TOKEN") or None,
+            callback_token=env.get("DESK_CALLBACK_TOKEN", default.callback_token),
+            host=env.get("DESK_HOST", default.host),
+            port=int(env.get("DESK_PORT", default.port)),
+            max_message_chars=int(env.get("DESK_MAX_MESSAGE_CHARS", default.max_message_chars)),
+            agent_session_seconds=int(
+                env.get("DESK_AGENT_SESSION_SECONDS", default.agent_session_seconds)
+            ),
+            visitor_session_days=int(
+                env.get("DESK_VISITOR_SESSION_DAYS", default.visitor_session_days)
+            ),
+            rasa_retry_seconds=float(
+                env.get("DESK_RASA_RETRY_SECONDS", default.rasa_retry_seconds)
+            ),
+            domain_path=Path(env.get("DESK_DOMAIN", str(default.domain_path))),
+            instance_id=env.get("DESK_INSTANCE") or _instance_id(),
+            company_name=load_settings(env).company_name,
+        )

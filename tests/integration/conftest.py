@@ -1,30 +1,16 @@
-"""A real action server and a real Rasa server on the trained model, for the whole session."""
+"""The real product for the whole session: Redis, action server, Rasa on the trained model, desks."""
 
-import os
-import socket
-import subprocess
-import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
 import requests
 
-from tests.conftest import ROOT
+from desk.stack import MODEL, Stack, StartError, free_port
 
-MODEL = ROOT / "models" / "bot.tar.gz"
-BIN = ROOT / ".venv" / "bin"
 START_TIMEOUT = 240.0
 CONFIG = {"COMPANY_NAME": "测试网", "BOT_NAME": "小测", "AGENT_ID": "8848"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -32,6 +18,7 @@ class Bot:
     """Talks to the Rasa server over its REST channel and HTTP API."""
 
     url: str
+    token: str
 
     def say(self, sender: str, message: str) -> List[Dict[str, Any]]:
         response = requests.post(
@@ -44,7 +31,9 @@ class Bot:
         return replies
 
     def tracker(self, sender: str) -> Dict[str, Any]:
-        response = requests.get(f"{self.url}/conversations/{sender}/tracker", timeout=30)
+        response = requests.get(
+            f"{self.url}/conversations/{sender}/tracker", params={"token": self.token}, timeout=30
+        )
         response.raise_for_status()
         tracker: Dict[str, Any] = response.json()
         return tracker
@@ -53,76 +42,46 @@ class Bot:
         response = requests.post(
             f"{self.url}/conversations/{sender}/tracker/events",
             json={"event": "resume"},
+            params={"token": self.token},
             timeout=30,
         )
         response.raise_for_status()
 
 
-def _wait_until_up(url: str, processes: List[subprocess.Popen], logs: List[Path]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        for process, log in zip(processes, logs, strict=False):
-            if process.poll() is not None:
-                pytest.fail(f"{log.name} exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    pytest.fail(f"{url} not up after {START_TIMEOUT:.0f} s")
+AGENTS = {"2001": "王芳", "2002": "李强", "2003": "赵敏"}
+AGENT_PASSWORD = "test-password-1"
 
 
 @pytest.fixture(scope="session")
-def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Embedded Redis, the action server, Rasa and two desk instances sharing them.
+
+    Rasa's callback channel posts to the first desk; tests put visitors and agents on either.
+    """
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first")
-    logs_dir = tmp_path_factory.mktemp("servers")
-    action_port, rasa_port = _free_port(), _free_port()
-    env = {
-        **os.environ,
-        **CONFIG,
-        "RASA_TELEMETRY_ENABLED": "false",
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
-    }
-    commands = {
-        "actions.log": [str(BIN / "rasa"), "run", "actions", "--port", str(action_port)],
-        "rasa.log": [
-            str(BIN / "rasa"),
-            "run",
-            "--enable-api",
-            "--port",
-            str(rasa_port),
-            "--interface",
-            "127.0.0.1",
-            "--model",
-            str(MODEL),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-        ],
-    }
-    processes, logs = [], []
-    for name, command in commands.items():
-        log = logs_dir / name
-        handle = open(log, "w")
-        processes.append(
-            subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
-        )
-        logs.append(log)
+    root = tmp_path_factory.mktemp("stack")
+    stack = Stack(
+        log_dir=root / "logs",
+        redis_dir=root / "redis",
+        desk_ports=[free_port(), free_port()],
+        extra_env={**CONFIG, "DESK_RASA_RETRY_SECONDS": "0.5"},
+    )
     try:
-        _wait_until_up(f"http://127.0.0.1:{action_port}/health", processes, logs)
-        _wait_until_up(f"http://127.0.0.1:{rasa_port}/status", processes, logs)
-        yield Bot(url=f"http://127.0.0.1:{rasa_port}")
+        stack.start(timeout=START_TIMEOUT)
+    except StartError as error:
+        pytest.fail(str(error))
+    for agent_id, name in AGENTS.items():
+        stack.create_agent(agent_id, name, AGENT_PASSWORD, capacity=2)
+    try:
+        yield stack
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def bot(stack: Stack) -> Bot:
+    return Bot(url=stack.rasa_url, token=stack.rasa_token)
 
 
 @pytest.fixture

@@ -1,0 +1,157 @@
+"""Python clients of the desk's protocol (docs/desk.md): a visitor and an agent.
+
+The integration tests and the benchmark drive the desk through these, over real socket.io and
+HTTP, exactly as the chat page and the console do.
+"""
+
+import asyncio
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import aiohttp
+import socketio
+
+Message = Dict[str, Any]
+
+
+class _Inbox:
+    """Received events in arrival order, with waiting for the next ones."""
+
+    def __init__(self) -> None:
+        self.items: List[Message] = []
+        self._changed = asyncio.Event()
+
+    def put(self, item: Message) -> None:
+        item["received_at"] = time.perf_counter()
+        self.items.append(item)
+        self._changed.set()
+
+    async def wait_for(
+        self, predicate: Callable[[Message], bool], timeout: float, start: int = 0
+    ) -> Message:
+        """The first item from index `start` on that satisfies `predicate`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for item in self.items[start:]:
+                if predicate(item):
+                    return item
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"nothing matching within {timeout} s; got {self.items[start:]}")
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+
+    async def wait_count(self, count: int, timeout: float, start: int = 0) -> List[Message]:
+        """Waits until `count` items have arrived after index `start`; returns them."""
+        deadline = time.monotonic() + timeout
+        while len(self.items) - start < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{len(self.items) - start} of {count}: {self.items[start:]}")
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+        return self.items[start : start + count]
+
+
+class VisitorClient:
+    """A visitor's socket: `bot_uttered` lands in `messages`, `error` in `errors`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.messages = _Inbox()
+        self.errors = _Inbox()
+        self.session_id: Optional[str] = None
+        self.conversation_id: Optional[str] = None
+        self.history: List[Message] = []
+        self._confirmed = asyncio.Event()
+        self.sio.on("bot_uttered", self.messages.put)
+        self.sio.on("error", self.errors.put)
+        self.sio.on("session_confirm", self._on_confirm)
+        self.sio.on("history", self._on_history)
+
+    async def _on_confirm(self, session_id: str) -> None:
+        self.session_id = session_id
+
+    async def _on_history(self, data: Message) -> None:
+        self.conversation_id = data["conversation_id"]
+        self.history = data["messages"]
+        self._confirmed.set()
+
+    async def connect(self, session_id: Optional[str] = None, timeout: float = 10) -> None:
+        """Connects and asks for a session (an earlier one, or a new one)."""
+        self._confirmed.clear()
+        await self.sio.connect(self.url, transports=["websocket"], wait_timeout=timeout)
+        await self.sio.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(self._confirmed.wait(), timeout)
+
+    async def say(self, text: Any) -> None:
+        await self.sio.emit("user_uttered", {"message": text, "session_id": self.session_id})
+
+    async def emit(self, event: str, data: Any) -> None:
+        await self.sio.emit(event, data)
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+class AgentClient:
+    """An agent: REST calls with the login token, and the `/agent` socket's events."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = aiohttp.ClientSession()
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.token: Optional[str] = None
+        self.queues = _Inbox()
+        self.messages = _Inbox()
+        self.ended = _Inbox()
+        self.sio.on("queue", self.queues.put, namespace="/agent")
+        self.sio.on("message", self.messages.put, namespace="/agent")
+        self.sio.on("conversation_ended", self.ended.put, namespace="/agent")
+
+    async def request(
+        self, method: str, path: str, body: Optional[Message] = None, token: Optional[str] = None
+    ) -> Tuple[int, Message]:
+        token = self.token if token is None else token
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.request(
+            method, f"{self.url}/api/agent{path}", json=body, headers=headers
+        ) as response:
+            return response.status, await response.json()
+
+    async def login(self, agent_id: str, password: str, *, online: bool = True) -> Message:
+        """Logs in, connects the socket, and goes online unless told otherwise."""
+        status, body = await self.request(
+            "POST", "/login", {"agent_id": agent_id, "password": password}
+        )
+        if status != 200:
+            raise PermissionError(f"login {agent_id}: {status} {body}")
+        self.token = body["token"]
+        await self.sio.connect(
+            self.url, transports=["websocket"], namespaces=["/agent"], auth={"token": self.token}
+        )
+        if online:
+            await self.request("PUT", "/presence", {"status": "online"})
+        return body
+
+    async def accept(self, conversation_id: str) -> Tuple[int, Message]:
+        return await self.request("POST", f"/conversations/{conversation_id}/accept")
+
+    async def send(self, conversation_id: str, text: Any) -> Message:
+        """Sends over the socket; the desk's acknowledgement (`entry` or `error`)."""
+        ack: Message = await self.sio.call(
+            "agent_message", {"conversation_id": conversation_id, "text": text}, namespace="/agent"
+        )
+        return ack
+
+    async def close(self) -> None:
+        if self.sio.connected:
+            await self.sio.disconnect()
+        await self.http.close()

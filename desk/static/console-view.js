@@ -1,0 +1,130 @@
+// Agent console: DOM builders and formatting (no state, no network). Used by console.js.
+// Every piece of server text goes through textContent.
+window.DeskView = (function () {
+  "use strict";
+
+  var LABELS = {
+    person_name: "姓名", phone: "电话", account_number: "账号", account: "账号",
+    last_visitor_message: "访客最后一句", visitor_messages: "访客消息数", intents: "意图",
+  };
+  var FROM_LABELS = { visitor: "访客", bot: "机器人", agent: "客服", system: "系统" };
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function fmtTime(ts) { // Unix seconds -> hh:mm:ss (local time)
+    var d = new Date(Number(ts) * 1000);
+    return isNaN(d.getTime()) ? "" : pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+  }
+  function fmtDuration(s) {
+    s = Math.max(0, Math.floor(s));
+    if (s < 60) return s + "秒";
+    if (s < 3600) return Math.floor(s / 60) + "分" + pad(s % 60) + "秒";
+    return Math.floor(s / 3600) + "小时" + pad(Math.floor((s % 3600) / 60)) + "分";
+  }
+  function fmtValue(v) {
+    if (Array.isArray(v)) return v.map(fmtValue).join("、");
+    return v && typeof v === "object" ? JSON.stringify(v) : String(v);
+  }
+  function isEmpty(v) {
+    return v === null || v === undefined || v === "" || (Array.isArray(v) && !v.length);
+  }
+  function reasonOf(t, fallback) {
+    return (t && (t.reason_label || t.reason)) || fallback;
+  }
+
+  // Plain summary fields as {key, label, value}, the visitor's last message first.
+  function summaryLines(summary) {
+    if (!summary || typeof summary !== "object") return [];
+    var first = "last_visitor_message";
+    return Object.keys(summary)
+      .sort(function (a, b) { return (b === first) - (a === first); })
+      .filter(function (k) {
+        var v = summary[k];
+        return !isEmpty(v) && (Array.isArray(v) || typeof v !== "object");
+      })
+      .map(function (k) { return { key: k, label: LABELS[k] || k, value: fmtValue(summary[k]) }; });
+  }
+
+  // Queue row: .ticket[data-conversation-id] > .row-head(.reason .waiting) + .summary* + button.accept
+  function ticketRow(t, waitingText, onAccept) {
+    var row = el("div", "ticket"), head = row.appendChild(el("div", "row-head"));
+    row.dataset.conversationId = t.conversation_id;
+    head.appendChild(el("span", "reason", reasonOf(t, "转人工")));
+    var waiting = head.appendChild(el("span", "waiting", waitingText));
+    summaryLines(t.summary).forEach(function (line) {
+      var cls = line.key === "last_visitor_message" ? "summary last-message" : "summary";
+      row.appendChild(el("div", cls, line.label + ":" + line.value));
+    });
+    var btn = row.appendChild(el("button", "btn primary accept", "接入"));
+    btn.type = "button";
+    btn.addEventListener("click", function () { onAccept(btn); });
+    return { row: row, waiting: waiting };
+  }
+
+  // My conversations row: .conversation[data-conversation-id] (.active, .unread)
+  function conversationRow(id, view, unread, active, onOpen) {
+    var row = el("div", "conversation" + (active ? " active" : "") + (unread ? " unread" : ""));
+    var head = row.appendChild(el("div", "row-head"));
+    row.dataset.conversationId = id;
+    head.appendChild(el("span", "reason", reasonOf(view.ticket, "会话")));
+    if (unread) head.appendChild(el("span", "unread-count", unread));
+    var lines = view.transcript || [], last = lines[lines.length - 1];
+    if (last) row.appendChild(el("div", "summary", (FROM_LABELS[last.from] || "") + ":" + (last.text || "")));
+    row.addEventListener("click", onOpen);
+    return row;
+  }
+
+  // Fills #ticket-info: reason, the account (prominent), slots and summary as key/value.
+  function fillTicketInfo(box, t) {
+    box.textContent = "";
+    var head = box.appendChild(el("div", "row-head"));
+    head.appendChild(el("span", "reason", reasonOf(t, "人工会话")));
+    if (!t) return;
+    if (t.queued_at) head.appendChild(el("span", "muted", "排队于 " + fmtTime(t.queued_at)));
+    var slots = t.slots && typeof t.slots === "object" ? t.slots : {}, verified = t.verified;
+    var account = slots.account_number || slots.account || (typeof verified === "string" ? verified : null);
+    if (verified || account) {
+      var acc = box.appendChild(el("div", "ticket-account" + (verified ? " verified" : "")));
+      acc.appendChild(el("span", "label", verified ? "已验证账号" : "账号"));
+      acc.appendChild(el("strong", null, fmtValue(account || (typeof verified === "object" ? verified : "已验证"))));
+    }
+    var dl = el("dl", "kv");
+    Object.keys(slots).forEach(function (key) {
+      if (isEmpty(slots[key]) || slots[key] === account) return; // the account is shown above
+      dl.appendChild(el("dt", null, LABELS[key] || key));
+      dl.appendChild(el("dd", null, fmtValue(slots[key])));
+    });
+    summaryLines(t.summary).forEach(function (line) {
+      dl.appendChild(el("dt", null, line.label));
+      dl.appendChild(el("dd", null, line.value));
+    });
+    if (dl.childNodes.length) box.appendChild(dl);
+  }
+
+  // Transcript line: .msg[data-from] (.left visitor / .right others) > .meta(.who .time) + .text (+ .buttons)
+  function transcriptLine(e) {
+    var from = FROM_LABELS[e.from] ? e.from : "system";
+    var row = el("div", "msg msg-" + from + (from === "visitor" ? " left" : " right"));
+    row.dataset.from = from;
+    var meta = row.appendChild(el("div", "meta"));
+    meta.appendChild(el("span", "who", from === "agent" && e.agent_name ? "客服 " + e.agent_name : FROM_LABELS[from]));
+    if (e.ts) meta.appendChild(el("span", "time", fmtTime(e.ts)));
+    row.appendChild(el("div", "text", e.text == null ? "" : e.text));
+    if (Array.isArray(e.buttons) && e.buttons.length) {
+      var btns = row.appendChild(el("div", "buttons"));
+      e.buttons.forEach(function (b) { if (b) btns.appendChild(el("span", "chip", b.title || b.payload)); });
+    }
+    return row;
+  }
+
+  return {
+    el: el, fmtDuration: fmtDuration,
+    ticketRow: ticketRow, conversationRow: conversationRow,
+    fillTicketInfo: fillTicketInfo, transcriptLine: transcriptLine,
+  };
+})();

@@ -1,0 +1,418 @@
+// Agent console (served at /console). Protocol: docs/desk.md, REST /api/agent + socket.io "/agent".
+// All server text is inserted with textContent only.
+(function () {
+  "use strict";
+
+  var TOKEN_KEY = "desk_agent_token";
+  var V = window.DeskView, el = V.el; // DOM builders: console-view.js
+
+  function $(id) { return document.getElementById(id); }
+  function convPath(id, action) {
+    return "/api/agent/conversations/" + encodeURIComponent(id) + (action ? "/" + action : "");
+  }
+
+  // ---- state ----
+  var state = {
+    token: null, agent: null, socket: null, gen: 0, // gen changes at every logout
+    tickets: [], queueStamp: 0,                      // tickets: [{t: Ticket, receivedAt, el}]
+    convs: new Map(),                                // id -> {view: ConversationView, unread, addedAt}
+    current: null, canned: [], timer: null,
+  };
+
+  // ---- REST ----
+  function ApiError(status, data, stale) {
+    this.status = status;
+    this.serverMessage = data && data.message;
+    this.message = this.serverMessage || (status ? "请求失败(" + status + ")" : "网络错误,请稍后再试");
+    this.stale = !!stale; // the agent logged out while the request was under way
+  }
+
+  // Calls the API with the token; a 401 (except on login) goes back to the login form.
+  async function api(method, path, body) {
+    var gen = state.gen, res, data = null;
+    var headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (state.token) headers.Authorization = "Bearer " + state.token;
+    try {
+      res = await fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (e) { throw new ApiError(0, null); }
+    try { data = await res.json(); } catch (e) { /* empty or not JSON */ }
+    if (gen !== state.gen) throw new ApiError(res.status, data, true);
+    if (res.ok) return data || {};
+    if (res.status === 401 && path !== "/api/agent/login") sessionExpired();
+    throw new ApiError(res.status, data);
+  }
+
+  // Shows an API error, unless it was a 401 (already back at login) or stale.
+  function fail(err) {
+    if (!(err && (err.stale || err.status === 401))) notice((err && err.message) || "操作失败", "error");
+  }
+
+  // ---- notices ----
+  var noticeTimer = null;
+  function notice(text, kind) {
+    var box = $("notice");
+    box.textContent = text;
+    box.className = "notice-bar " + (kind || "info");
+    box.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(function () { box.hidden = true; }, 8000);
+  }
+  function setText(id, text) { $(id).textContent = text || ""; $(id).hidden = !text; }
+
+  // ---- login / logout ----
+  function showLogin(message) {
+    $("desk-view").hidden = true;
+    $("login-view").hidden = false;
+    setText("login-error", message);
+    $("login-agent-id").focus();
+  }
+
+  function startDesk(agent) {
+    state.agent = agent || {};
+    $("login-view").hidden = true;
+    $("desk-view").hidden = false;
+    renderAgent(); renderQueue(); renderConversations(); clearPane();
+    connectSocket();
+    loadQueue(); loadConversations(); loadCanned();
+    state.timer = setInterval(tick, 1000);
+  }
+
+  // Forgets everything of the current login.
+  function teardown() {
+    state.gen += 1;
+    var socket = state.socket;
+    state.socket = null;
+    if (socket) { socket.off(); socket.disconnect(); }
+    clearInterval(state.timer);
+    Object.assign(state, { token: null, agent: null, tickets: [], convs: new Map(), current: null });
+    try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ }
+    setText("connection-status", "");
+    $("notice").hidden = true;
+  }
+
+  function sessionExpired() {
+    if (!state.token) return;
+    teardown();
+    showLogin("登录已失效,请重新登录");
+  }
+
+  $("login-form").addEventListener("submit", async function (ev) {
+    ev.preventDefault();
+    setText("login-error", "");
+    var agentId = $("login-agent-id").value.trim(), password = $("login-password").value;
+    if (!agentId || !password) { setText("login-error", "请输入工号和密码"); return; }
+    $("login-submit").disabled = true;
+    try {
+      var data = await api("POST", "/api/agent/login", { agent_id: agentId, password: password });
+      state.token = data.token;
+      try { sessionStorage.setItem(TOKEN_KEY, data.token); } catch (e) { /* ignore */ }
+      $("login-password").value = "";
+      startDesk(data.agent);
+    } catch (err) {
+      setText("login-error", err.message);
+    } finally {
+      $("login-submit").disabled = false;
+    }
+  });
+
+  $("logout").addEventListener("click", async function () {
+    try { await api("POST", "/api/agent/logout"); } catch (e) { /* leave anyway */ }
+    teardown();
+    showLogin("");
+  });
+
+  // ---- agent header and presence ----
+  function renderAgent() {
+    var a = state.agent || {};
+    $("agent-name").textContent = a.name || "";
+    $("agent-id").textContent = a.agent_id || "";
+    if (a.status) $("presence").value = a.status;
+    $("agent-load").textContent = a.capacity ? "接待 " + state.convs.size + "/" + a.capacity : "";
+  }
+
+  $("presence").addEventListener("change", async function () {
+    try {
+      var data = await api("PUT", "/api/agent/presence", { status: this.value });
+      if (data.agent) state.agent = data.agent;
+    } catch (err) { fail(err); }
+    renderAgent(); // shows the status the server holds
+  });
+
+  // ---- socket ----
+  function connectSocket() {
+    var socket = io("/agent", { path: "/socket.io/", transports: ["websocket"], auth: { token: state.token } });
+    var connectedBefore = false;
+    state.socket = socket;
+    // Refused by the server (the client does not retry then): check the token, retry later.
+    function retryLater() {
+      api("GET", "/api/agent/me").then(function () {
+        setTimeout(function () { if (state.socket === socket && !socket.connected) socket.connect(); }, 3000);
+      }, function () { /* a 401 went back to login */ });
+    }
+    socket.on("connect", function () {
+      setText("connection-status", "");
+      if (connectedBefore) { loadConversations(); loadQueue(); } // catch up on what was missed
+      connectedBefore = true;
+    });
+    socket.on("connect_error", function () {
+      setText("connection-status", "实时连接失败,正在重试…");
+      if (!socket.active) retryLater();
+    });
+    socket.on("disconnect", function (reason) {
+      setText("connection-status", "实时连接已断开,正在重新连接…");
+      if (reason === "io server disconnect") retryLater();
+    });
+    socket.on("queue", function (data) {
+      state.queueStamp += 1;
+      setQueue(data && data.tickets);
+    });
+    socket.on("message", function (data) {
+      if (data && data.conversation_id && data.entry) addEntry(data.conversation_id, data.entry, true);
+    });
+    socket.on("conversation_ended", function (data) {
+      if (data && data.conversation_id) {
+        endConversation(data.conversation_id, data.owner === "bot" ? "会话已转回机器人" : "会话已结束");
+      }
+    });
+  }
+
+  // ---- queue ----
+  async function loadQueue() {
+    var stamp = state.queueStamp;
+    try {
+      var data = await api("GET", "/api/agent/queue");
+      if (stamp === state.queueStamp) setQueue(data.tickets); // else a socket update is newer
+    } catch (err) { fail(err); }
+  }
+
+  function setQueue(tickets) {
+    var now = Date.now();
+    state.tickets = (Array.isArray(tickets) ? tickets : []).filter(Boolean).map(function (t) {
+      return { t: t, receivedAt: now, el: null };
+    });
+    renderQueue();
+  }
+
+  // Seconds waited: the server's figure at receipt plus local time since (no clock skew).
+  function waited(item) {
+    var base = Number(item.t.waiting_seconds);
+    if (!isFinite(base)) base = Date.now() / 1000 - Number(item.t.queued_at);
+    return (isFinite(base) ? base : 0) + (Date.now() - item.receivedAt) / 1000;
+  }
+  function waitingText(item) { return "等待 " + V.fmtDuration(waited(item)); }
+  function tick() {
+    state.tickets.forEach(function (item) {
+      if (item.el) item.el.textContent = waitingText(item);
+    });
+  }
+
+  function renderQueue() {
+    var box = $("queue");
+    box.textContent = "";
+    $("queue-count").textContent = String(state.tickets.length);
+    if (!state.tickets.length) box.appendChild(el("div", "empty", "暂无排队的访客"));
+    state.tickets.forEach(function (item) {
+      var id = item.t.conversation_id;
+      var built = V.ticketRow(item.t, waitingText(item), function (btn) { accept(id, btn); });
+      item.el = built.waiting;
+      box.appendChild(built.row);
+    });
+  }
+
+  async function accept(id, btn) {
+    btn.disabled = true;
+    try {
+      var view = await api("POST", convPath(id, "accept"));
+      state.tickets = state.tickets.filter(function (x) { return x.t.conversation_id !== id; });
+      renderQueue();
+      addConversation(view);
+      openConversation(view.conversation_id || id);
+    } catch (err) {
+      btn.disabled = false;
+      if (err.status !== 409) return fail(err);
+      notice(err.serverMessage || "该会话已被其他客服接入", "error");
+      loadQueue();
+    }
+  }
+
+  // ---- my conversations ----
+  async function loadConversations() {
+    var started = Date.now();
+    try {
+      var data = await api("GET", "/api/agent/conversations"), fresh = new Map();
+      (data.conversations || []).forEach(function (view) {
+        var old = state.convs.get(view.conversation_id);
+        fresh.set(view.conversation_id, { view: old ? mergeView(old.view, view) : view, unread: old ? old.unread : 0, addedAt: started });
+      });
+      // Keep conversations accepted while this request was under way.
+      state.convs.forEach(function (c, id) { if (!fresh.has(id) && c.addedAt > started) fresh.set(id, c); });
+      state.convs = fresh;
+      renderConversations();
+      renderAgent();
+      if (state.current) renderPane(); // clears the pane if it is no longer ours
+    } catch (err) { fail(err); }
+  }
+
+  // The server's view, plus live lines newer than its transcript.
+  function mergeView(oldView, newView) {
+    var list = Array.isArray(newView.transcript) ? newView.transcript.slice() : [];
+    var maxSeq = list.reduce(function (m, e) { return e && e.seq > m ? e.seq : m; }, -1);
+    (oldView.transcript || []).forEach(function (e) { if (e && e.seq > maxSeq) list.push(e); });
+    return Object.assign({}, newView, { transcript: list });
+  }
+
+  function addConversation(view) {
+    if (!view || !view.conversation_id) return;
+    var old = state.convs.get(view.conversation_id);
+    state.convs.set(view.conversation_id, { view: old ? mergeView(old.view, view) : view, unread: old ? old.unread : 0, addedAt: Date.now() });
+    renderConversations();
+    renderAgent();
+  }
+
+  function renderConversations() {
+    var box = $("conversations");
+    box.textContent = "";
+    if (!state.convs.size) box.appendChild(el("div", "empty", "暂无进行中的会话"));
+    state.convs.forEach(function (c, id) {
+      var open = function () { openConversation(id); };
+      box.appendChild(V.conversationRow(id, c.view, c.unread, id === state.current, open));
+    });
+  }
+
+  async function openConversation(id) {
+    var c = state.convs.get(id);
+    if (!c) return;
+    state.current = id;
+    c.unread = 0;
+    renderConversations();
+    renderPane();
+    $("reply").focus();
+    try { // refresh from the server: lines may have been missed while disconnected
+      addConversation(await api("GET", convPath(id)));
+      if (state.current === id) renderPane();
+    } catch (err) {
+      if (err.status === 403 || err.status === 404) endConversation(id, err.message);
+      else fail(err);
+    }
+  }
+
+  // A new line of a conversation: from the socket (live), an ack or the REST answer.
+  function addEntry(id, entry, live) {
+    var c = state.convs.get(id);
+    if (!c) { loadConversations(); return; } // not listed yet (e.g. accept still under way)
+    var list = c.view.transcript = c.view.transcript || [];
+    if (entry.seq != null && list.some(function (e) { return e && e.seq === entry.seq; })) return;
+    list.push(entry);
+    if (state.current === id) appendLine(entry, true);
+    else if (live) c.unread += 1;
+    renderConversations();
+  }
+
+  function endConversation(id, message) {
+    if (!state.convs.delete(id)) return;
+    if (state.current === id) clearPane();
+    renderConversations();
+    renderAgent();
+    if (message) notice(message, "info");
+  }
+
+  // ---- conversation pane ----
+  function clearPane() {
+    state.current = null;
+    $("ticket-info").textContent = "";
+    $("transcript").textContent = "";
+    $("reply").value = "";
+    $("conversation-body").hidden = true;
+    $("conversation-empty").hidden = false;
+  }
+
+  function renderPane() {
+    var c = state.convs.get(state.current);
+    if (!c) return clearPane();
+    $("conversation-empty").hidden = true;
+    $("conversation-body").hidden = false;
+    V.fillTicketInfo($("ticket-info"), c.view.ticket);
+    $("transcript").textContent = "";
+    (c.view.transcript || []).forEach(function (e) { if (e) appendLine(e, false); });
+    $("transcript").scrollTop = $("transcript").scrollHeight;
+  }
+
+  function appendLine(e, scroll) {
+    var box = $("transcript");
+    var stick = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    box.appendChild(V.transcriptLine(e));
+    if (scroll && (stick || e.from === "agent")) box.scrollTop = box.scrollHeight;
+  }
+
+  // ---- replying (socket agent_message with an ack) ----
+  function sendReply() {
+    var id = state.current, input = $("reply"), text = input.value, socket = state.socket;
+    if (!id || !text.trim()) return;
+    if (!socket || !socket.connected) { notice("实时连接已断开,请稍后再发送", "error"); return; }
+    input.value = "";
+    $("reply-send").disabled = true;
+    socket.timeout(10000).emit("agent_message", { conversation_id: id, text: text }, function (err, res) {
+      $("reply-send").disabled = false;
+      if (!err && res && res.entry) { addEntry(id, res.entry, false); return; }
+      if (res && res.error === "unauthorized") return sessionExpired(); // logged out elsewhere
+      if (!input.value && state.current === id) input.value = text; // give the text back
+      notice(err ? "发送超时,请重试" : (res && res.message) || "发送失败,请重试", "error");
+    });
+  }
+
+  $("reply-form").addEventListener("submit", function (ev) { ev.preventDefault(); sendReply(); });
+  // Enter sends, Shift+Enter is a newline; Enter that ends an IME composition does not send.
+  $("reply").addEventListener("keydown", function (ev) {
+    if (ev.key !== "Enter" || ev.shiftKey || ev.isComposing || ev.keyCode === 229) return;
+    ev.preventDefault();
+    sendReply();
+  });
+
+  // ---- canned replies (快捷回复) ----
+  async function loadCanned() {
+    try {
+      var data = await api("GET", "/api/agent/canned");
+      state.canned = Array.isArray(data.replies) ? data.replies.filter(Boolean) : [];
+    } catch (err) { return fail(err); }
+    var select = $("canned");
+    while (select.options.length > 1) select.remove(1);
+    state.canned.forEach(function (r, i) {
+      var opt = select.appendChild(el("option", null, r.title || r.text));
+      opt.value = String(i);
+    });
+  }
+
+  $("canned").addEventListener("change", function () {
+    var reply = this.value === "" ? null : state.canned[Number(this.value)];
+    this.value = "";
+    if (!reply) return;
+    $("reply").value = reply.text || "";
+    $("reply").focus();
+  });
+
+  // ---- hand back / close ----
+  async function finish(action, message) {
+    var id = state.current;
+    if (!id) return;
+    try {
+      await api("POST", convPath(id, action));
+      endConversation(id, message);
+    } catch (err) { fail(err); }
+  }
+  $("handback").addEventListener("click", function () { finish("handback", "已转回机器人"); });
+  $("close").addEventListener("click", function () { finish("close", "会话已结束"); });
+
+  // ---- start: reuse a stored token while it is valid ----
+  (async function boot() {
+    var token = null;
+    try { token = sessionStorage.getItem(TOKEN_KEY); } catch (e) { /* ignore */ }
+    if (!token) return showLogin("");
+    state.token = token;
+    try {
+      startDesk((await api("GET", "/api/agent/me")).agent);
+    } catch (err) {
+      if (err.status !== 401) { teardown(); showLogin(err.message); }
+    }
+  })();
+})();

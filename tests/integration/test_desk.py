@@ -1,0 +1,560 @@
+"""The desk end to end: real socket.io visitors and agents, real Redis, Rasa and two desk instances.
+
+Rasa's callback channel posts to desk 1; visitors and agents are put on both instances so that
+every flow also crosses instances through Redis.
+"""
+
+import asyncio
+from typing import Any, Awaitable, Callable, Dict, List, Tuple, TypeVar
+
+import pytest
+import redis
+import socketio
+
+from desk.clients import AgentClient, Message, VisitorClient
+from desk.phrases import Phrases, load_phrases
+from desk.stack import Stack
+from tests.conftest import ROOT
+from tests.integration.conftest import AGENT_PASSWORD, CONFIG, Bot
+
+pytestmark = pytest.mark.integration
+
+T = TypeVar("T")
+WAIT = 30.0
+SLOTS = {"company_name": CONFIG["COMPANY_NAME"], "bot_name": CONFIG["BOT_NAME"]}
+
+
+def run(scenario: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(scenario())
+
+
+@pytest.fixture(scope="module")
+def phrases() -> Phrases:
+    return load_phrases(ROOT / "domain.yml", CONFIG["COMPANY_NAME"])
+
+
+@pytest.fixture(scope="module")
+def text(domain: Dict[str, Any]) -> Callable[[str], str]:
+    """The text of a bot response as the test configuration renders it."""
+
+    def render(response: str) -> str:
+        rendered: str = domain["responses"][response][0]["text"].format(**SLOTS)
+        return rendered
+
+    return render
+
+
+@pytest.fixture(scope="module")
+def store(stack: Stack) -> "redis.Redis[str]":
+    return redis.Redis.from_url(str(stack.redis_url), decode_responses=True)
+
+
+def bot_texts(messages: List[Message]) -> List[Tuple[str, str]]:
+    return [(m["sender"], m["text"]) for m in messages]
+
+
+async def new_visitor(url: str, text: Callable[[str], str]) -> VisitorClient:
+    """A visitor with a new session, after the bot's opening line."""
+    visitor = VisitorClient(url)
+    await visitor.connect()
+    opening = await visitor.messages.wait_for(lambda m: True, WAIT)
+    assert (opening["sender"], opening["text"]) == ("bot", text("utter_opening"))
+    return visitor
+
+
+async def handed_off(visitor: VisitorClient, phrases: Phrases) -> Message:
+    """Asks for a human; returns the queue line the visitor is shown."""
+    start = len(visitor.messages.items)
+    await visitor.say("转人工")
+    return await visitor.messages.wait_for(lambda m: m["sender"] == "system", WAIT, start)
+
+
+async def logged_in(url: str, agent_id: str) -> AgentClient:
+    agent = AgentClient(url)
+    await agent.login(agent_id, AGENT_PASSWORD)
+    return agent
+
+
+def test_bot_turn_through_the_desk(stack: Stack, text: Callable[[str], str]) -> None:
+    async def scenario() -> List[Tuple[str, str]]:
+        visitor = await new_visitor(stack.desk_urls[1], text)
+        await visitor.say("你们几点上班")
+        replies = await visitor.messages.wait_count(2, WAIT, start=1)
+        await visitor.close()
+        return bot_texts(replies)
+
+    assert run(scenario) == [
+        ("bot", text("utter_faq/business_hours")),
+        ("bot", text("utter_anything_else")),
+    ]
+
+
+def test_buttons_arrive_as_quick_replies(
+    stack: Stack, bot: Bot, sender: str, text: Callable[[str], str]
+) -> None:
+    direct = bot.say(sender, "asdfgh")[0]  # the same turn on Rasa's REST channel
+
+    async def scenario() -> Message:
+        visitor = await new_visitor(stack.desk_urls[0], text)
+        await visitor.say("asdfgh")
+        suggestion = await visitor.messages.wait_for(lambda m: True, WAIT, start=1)
+        await visitor.close()
+        return suggestion
+
+    suggestion = run(scenario)
+    assert suggestion["text"] == direct["text"]
+    assert suggestion["quick_replies"] == [
+        {"content_type": "text", "title": b["title"], "payload": b["payload"]}
+        for b in direct["buttons"]
+    ]
+
+
+def test_handoff_opens_a_ticket_with_the_whole_transcript(
+    stack: Stack, text: Callable[[str], str], phrases: Phrases
+) -> None:
+    async def scenario() -> Tuple[Message, Message, Message, int]:
+        agent = await logged_in(stack.desk_urls[1], "2001")
+        before = len((await agent.request("GET", "/queue"))[1]["tickets"])
+        visitor = await new_visitor(stack.desk_urls[0], text)
+        await visitor.say("我要投诉你们的服务")
+        queued = await visitor.messages.wait_for(lambda m: m["sender"] == "system", WAIT)
+        update = await agent.queues.wait_for(
+            lambda q: any(t["conversation_id"] == visitor.conversation_id for t in q["tickets"]),
+            WAIT,
+        )
+        _, view = await agent.request("GET", f"/conversations/{visitor.conversation_id}")
+        await visitor.close()
+        await agent.close()
+        return queued, update, view, before
+
+    queued, update, view, before = run(scenario)
+    assert queued["text"] == phrases.say("queued", ahead=before)
+    ticket = update["tickets"][-1]
+    assert ticket["reason"] == "complaint" and ticket["reason_label"] == "投诉"
+    assert ticket["summary"]["last_visitor_message"] == "我要投诉你们的服务"
+    assert view["owner"] == "queued" and view["ticket"]["reason"] == "complaint"
+    assert [(e["from"], e["text"]) for e in view["transcript"]] == [
+        ("bot", text("utter_opening")),
+        ("visitor", "我要投诉你们的服务"),
+        ("bot", text("utter_complaint_recorded")),
+        ("bot", text("utter_handoff")),
+        ("system", phrases.say("queued", ahead=before)),
+    ]
+    assert [e["seq"] for e in view["transcript"]] == [0, 1, 2, 3, 4]
+
+
+def test_two_agents_accepting_at_once_exactly_one_wins(
+    stack: Stack, text: Callable[[str], str], phrases: Phrases
+) -> None:
+    async def scenario() -> Tuple[List[int], List[Message], Message]:
+        first = await logged_in(stack.desk_urls[0], "2001")
+        second = await logged_in(stack.desk_urls[1], "2002")
+        visitor = await new_visitor(stack.desk_urls[0], text)
+        await handed_off(visitor, phrases)
+        cid = str(visitor.conversation_id)
+        results = await asyncio.gather(first.accept(cid), second.accept(cid))
+        joined = await visitor.messages.wait_for(
+            lambda m: m["text"].startswith("您好,200"), WAIT
+        )
+        winner = first if results[0][0] == 200 else second
+        await winner.request("POST", f"/conversations/{cid}/close")
+        for client in (first, second, visitor):
+            await client.close()
+        return sorted(status for status, _ in results), [body for _, body in results], joined
+
+    statuses, bodies, joined = run(scenario)
+    assert statuses == [200, 409]
+    loser = next(b for b in bodies if "error" in b)
+    assert loser == {"error": "taken", "message": "该会话已被其他客服接入"}
+    winner = next(b for b in bodies if "error" not in b)
+    assert winner["owner"] == "agent"
+    assert joined["text"] == phrases.say(
+        "agent_joined",
+        agent_id=winner["agent_id"],
+        agent_name={"2001": "王芳", "2002": "李强"}[winner["agent_id"]],
+    )
+
+
+@pytest.fixture
+def agent_chat(
+    stack: Stack, text: Callable[[str], str], phrases: Phrases
+) -> Callable[[Callable[[VisitorClient, AgentClient], Awaitable[T]]], T]:
+    """Runs a scenario with a visitor on desk 2 already talking to agent 2003 on desk 1."""
+
+    def with_chat(body: Callable[[VisitorClient, AgentClient], Awaitable[T]]) -> T:
+        async def scenario() -> T:
+            agent = await logged_in(stack.desk_urls[0], "2003")
+            visitor = await new_visitor(stack.desk_urls[1], text)
+            await handed_off(visitor, phrases)
+            status, _ = await agent.accept(str(visitor.conversation_id))
+            assert status == 200
+            await visitor.messages.wait_for(lambda m: m["text"].startswith("您好,2003"), WAIT)
+            try:
+                return await body(visitor, agent)
+            finally:
+                await visitor.close()
+                await agent.close()
+
+        return run(scenario)
+
+    return with_chat
+
+
+def test_agent_and_visitor_chat_across_instances_and_the_bot_stays_silent(
+    agent_chat, bot: Bot
+) -> None:
+    async def body(visitor: VisitorClient, agent: AgentClient) -> Tuple[Message, ...]:
+        ack = await agent.send(str(visitor.conversation_id), "您好,请问有什么可以帮您?")
+        seen = await visitor.messages.wait_for(lambda m: m["sender"] == "agent", WAIT)
+        await visitor.say("我的订单一直没发货")
+        relayed = await agent.messages.wait_for(lambda m: True, WAIT)
+        await asyncio.sleep(1.0)  # time for a bot answer, if the bot were (wrongly) talking
+        _, view = await agent.request("GET", f"/conversations/{visitor.conversation_id}")
+        after_join = [(e["from"], e["text"]) for e in view["transcript"]][-3:]
+        await agent.request("POST", f"/conversations/{visitor.conversation_id}/close")
+        return ack, seen, relayed, tuple(after_join)
+
+    ack, seen, relayed, after_join = agent_chat(body)
+    assert ack["entry"]["from"] == "agent" and ack["entry"]["agent_id"] == "2003"
+    assert (seen["sender"], seen["text"], seen["agent_name"]) == (
+        "agent",
+        "您好,请问有什么可以帮您?",
+        "赵敏",
+    )
+    assert relayed["entry"]["from"] == "visitor"
+    assert relayed["entry"]["text"] == "我的订单一直没发货"
+    assert after_join[1:] == (
+        ("agent", "您好,请问有什么可以帮您?"),
+        ("visitor", "我的订单一直没发货"),
+    )
+
+
+def test_hand_back_resumes_the_bot_with_what_happened(
+    agent_chat, bot: Bot, phrases: Phrases, text: Callable[[str], str]
+) -> None:
+    async def body(visitor: VisitorClient, agent: AgentClient) -> Tuple[Any, ...]:
+        cid = str(visitor.conversation_id)
+        await agent.send(cid, "您的问题已经处理好了")
+        status, answer = await agent.request("POST", f"/conversations/{cid}/handback")
+        ended = await agent.ended.wait_for(lambda m: True, WAIT)
+        back = await visitor.messages.wait_for(lambda m: m["text"] == phrases.say("handed_back"), WAIT)
+        start = len(visitor.messages.items)
+        await visitor.say("谢谢你")
+        replies = await visitor.messages.wait_count(2, WAIT, start)
+        _, mine = await agent.request("GET", "/conversations")
+        return status, answer, ended, back, bot_texts(replies), mine, cid
+
+    status, answer, ended, back, replies, mine, cid = agent_chat(body)
+    assert (status, answer) == (200, {"ok": True})
+    assert ended["conversation_id"] == cid and ended["owner"] == "bot"
+    assert back["sender"] == "system"
+    assert replies == [("bot", text("utter_you_are_welcome")), ("bot", text("utter_anything_else"))]
+    assert cid not in [c["conversation_id"] for c in mine["conversations"]]
+    tracker = bot.tracker(cid)
+    assert tracker["paused"] is False
+    bot_lines = [e.get("text") for e in tracker["events"] if e["event"] == "bot"]
+    assert "您的问题已经处理好了" in bot_lines  # the agent's words are in the bot's memory
+
+
+def test_close_sends_the_closing_line_and_a_new_message_reopens_to_the_bot(
+    agent_chat, phrases: Phrases, text: Callable[[str], str]
+) -> None:
+    async def body(visitor: VisitorClient, agent: AgentClient) -> Tuple[Any, ...]:
+        cid = str(visitor.conversation_id)
+        status, _ = await agent.request("POST", f"/conversations/{cid}/close")
+        closing = await visitor.messages.wait_for(lambda m: m["text"] == phrases.closing, WAIT)
+        again, _ = await agent.request("POST", f"/conversations/{cid}/close")
+        start = len(visitor.messages.items)
+        await visitor.say("你们几点上班")
+        reply = await visitor.messages.wait_for(lambda m: m["sender"] == "bot", WAIT, start)
+        return status, closing, again, reply
+
+    status, closing, again, reply = agent_chat(body)
+    assert status == 200
+    assert closing["sender"] == "system"
+    assert closing["text"] == text("utter_closing")
+    assert again == 403
+    assert reply["text"] == text("utter_faq/business_hours")
+
+
+def test_a_reload_continues_the_same_conversation(stack: Stack, text: Callable[[str], str]) -> None:
+    async def scenario() -> Tuple[Any, ...]:
+        visitor = await new_visitor(stack.desk_urls[0], text)
+        await visitor.say("你好")
+        await visitor.messages.wait_count(1, WAIT, start=1)
+        await visitor.close()
+        reloaded = VisitorClient(stack.desk_urls[1])
+        await reloaded.connect(visitor.session_id)
+        stranger = VisitorClient(stack.desk_urls[1])
+        await stranger.connect("a-guessed-session-id")
+        await stranger.messages.wait_count(1, WAIT)
+        for client in (reloaded, stranger):
+            await client.close()
+        return visitor, reloaded, stranger
+
+    visitor, reloaded, stranger = run(scenario)
+    assert reloaded.session_id == visitor.session_id
+    assert reloaded.conversation_id == visitor.conversation_id
+    assert [(e["from"], e["text"]) for e in reloaded.history] == [
+        ("bot", text("utter_opening")),
+        ("visitor", "你好"),
+        ("bot", text("utter_greet")),
+    ]
+    assert stranger.session_id not in (None, "a-guessed-session-id", visitor.session_id)
+    assert stranger.conversation_id != visitor.conversation_id
+    assert [(e["from"], e["text"]) for e in stranger.history] == []
+
+
+def test_a_burst_reaches_rasa_whole_and_in_order(
+    stack: Stack, bot: Bot, text: Callable[[str], str]
+) -> None:
+    burst = ["你好", "你们几点上班", "网站安全吗", "谢谢", "再见"]
+
+    async def scenario() -> str:
+        visitor = await new_visitor(stack.desk_urls[1], text)
+        for line in burst:
+            await visitor.say(line)
+        await visitor.messages.wait_for(lambda m: m["text"] == text("utter_closing"), 60)
+        await visitor.close()
+        return str(visitor.conversation_id)
+
+    cid = run(scenario)
+    tracker = bot.tracker(cid)
+    user_texts = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert user_texts == ["/greet", *burst]
+
+
+def test_visitors_only_ever_see_their_own_conversation(
+    stack: Stack, text: Callable[[str], str]
+) -> None:
+    async def scenario() -> Tuple[VisitorClient, VisitorClient]:
+        alice = await new_visitor(stack.desk_urls[0], text)
+        bob = await new_visitor(stack.desk_urls[0], text)
+        # Bob names Alice's session in his message: it still goes to his own conversation.
+        await bob.sio.emit("user_uttered", {"message": "你好", "session_id": alice.session_id})
+        await bob.messages.wait_count(1, WAIT, start=1)
+        await asyncio.sleep(0.5)
+        for client in (alice, bob):
+            await client.close()
+        return alice, bob
+
+    alice, bob = run(scenario)
+    assert len(alice.messages.items) == 1  # only her opening line
+    assert bot_texts(bob.messages.items) == [
+        ("bot", text("utter_opening")),
+        ("bot", text("utter_greet")),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("event", "data", "code"),
+    [
+        ("user_uttered", {"message": ""}, "empty"),
+        ("user_uttered", {"message": "   "}, "empty"),
+        ("user_uttered", {"message": "好" * 1001}, "too_long"),
+        ("user_uttered", {"message": ["list"]}, "malformed"),
+        ("user_uttered", {"text": "no message key"}, "malformed"),
+        ("user_uttered", "just a string", "malformed"),
+        ("user_uttered", None, "malformed"),
+    ],
+)
+def test_bad_visitor_input_gets_an_error_event_and_changes_nothing(
+    stack: Stack, store: "redis.Redis[str]", text, event: str, data: Any, code: str
+) -> None:
+    async def scenario() -> Tuple[Message, int, int]:
+        visitor = await new_visitor(stack.desk_urls[0], text)
+        key = f"desk:transcript:{visitor.conversation_id}"
+        before = store.llen(key)
+        await visitor.emit(event, data)
+        error = await visitor.errors.wait_for(lambda m: True, WAIT)
+        await visitor.say("你好")  # the conversation still works
+        await visitor.messages.wait_count(1, WAIT, start=1)
+        after = store.llen(key)
+        await visitor.close()
+        return error, before, after
+
+    error, before, after = run(scenario)
+    assert error["code"] == code and error["message"]
+    assert (before, after) == (1, 3)  # opening, then only 你好 and its answer
+
+
+def test_a_message_before_session_request_is_refused(stack: Stack) -> None:
+    async def scenario() -> Message:
+        visitor = VisitorClient(stack.desk_urls[0])
+        await visitor.sio.connect(stack.desk_urls[0], transports=["websocket"])
+        await visitor.say("你好")
+        error = await visitor.errors.wait_for(lambda m: True, WAIT)
+        await visitor.close()
+        return error
+
+    assert run(scenario)["code"] == "no_session"
+
+
+def test_hostile_text_is_stored_and_relayed_verbatim(agent_chat) -> None:
+    hostile = ["<script>alert(1)</script>", "'; DROP TABLE users; --", "😀" * 500]
+
+    async def body(visitor: VisitorClient, agent: AgentClient) -> List[str]:
+        for line in hostile:
+            await visitor.say(line)
+        relayed = await agent.messages.wait_count(len(hostile), WAIT)
+        await agent.request("POST", f"/conversations/{visitor.conversation_id}/close")
+        return [m["entry"]["text"] for m in relayed]
+
+    assert agent_chat(body) == hostile
+
+
+ENDPOINTS = [
+    ("GET", "/me"),
+    ("POST", "/logout"),
+    ("PUT", "/presence"),
+    ("GET", "/queue"),
+    ("GET", "/canned"),
+    ("GET", "/conversations"),
+    ("GET", "/conversations/x"),
+    ("POST", "/conversations/x/accept"),
+    ("POST", "/conversations/x/messages"),
+    ("POST", "/conversations/x/handback"),
+    ("POST", "/conversations/x/close"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+@pytest.mark.parametrize("token", ["", "not-a-token"])
+def test_every_agent_endpoint_needs_a_valid_login(
+    stack: Stack, method: str, path: str, token: str
+) -> None:
+    async def scenario() -> Tuple[int, Message]:
+        agent = AgentClient(stack.desk_urls[0])
+        try:
+            return await agent.request(method, path, {"status": "online"}, token=token)
+        finally:
+            await agent.close()
+
+    assert run(scenario) == (401, {"error": "unauthorized", "message": "请先登录"})
+
+
+def test_login_logout_and_the_agent_socket_need_credentials(stack: Stack) -> None:
+    async def scenario() -> Tuple[Any, ...]:
+        agent = AgentClient(stack.desk_urls[0])
+        wrong = await agent.request("POST", "/login", {"agent_id": "2001", "password": "guess"})
+        malformed = await agent.request("POST", "/login", {"agent_id": 2001})
+        refused = None
+        forger = AgentClient(stack.desk_urls[0])
+        try:
+            await forger.sio.connect(
+                stack.desk_urls[0], namespaces=["/agent"], auth={"token": "forged"},
+                transports=["websocket"],
+            )  # fmt: skip
+        except socketio.exceptions.ConnectionError as error:
+            refused = str(error)
+        await forger.close()
+        await agent.login("2001", AGENT_PASSWORD)
+        me = await agent.request("GET", "/me")
+        await agent.request("POST", "/logout")
+        after = await agent.request("GET", "/me")
+        ack = await agent.send("x", "还在吗")
+        await agent.close()
+        return wrong, malformed, refused, me, after, ack
+
+    wrong, malformed, refused, me, after, ack = run(scenario)
+    assert wrong == (401, {"error": "bad_credentials", "message": "工号或密码错误"})
+    assert malformed[0] == 401
+    assert refused == "One or more namespaces failed to connect"
+    assert me[0] == 200 and me[1]["agent"]["name"] == "王芳"
+    assert after[0] == 401
+    assert ack == {"error": "unauthorized", "message": "请重新登录"}
+
+
+def test_an_agent_sees_only_queued_or_own_conversations(
+    stack: Stack, text: Callable[[str], str], phrases: Phrases
+) -> None:
+    async def scenario() -> Tuple[int, ...]:
+        owner = await logged_in(stack.desk_urls[0], "2001")
+        other = await logged_in(stack.desk_urls[1], "2002")
+        visitor = await new_visitor(stack.desk_urls[0], text)
+        await handed_off(visitor, phrases)
+        cid = str(visitor.conversation_id)
+        while_queued = (await other.request("GET", f"/conversations/{cid}"))[0]
+        await owner.accept(cid)
+        after_accept = (await other.request("GET", f"/conversations/{cid}"))[0]
+        by_owner = (await owner.request("GET", f"/conversations/{cid}"))[0]
+        send = await other.send(cid, "我来插一句")
+        hand_back = (await other.request("POST", f"/conversations/{cid}/handback"))[0]
+        missing = (await other.request("GET", "/conversations/no-such-conversation"))[0]
+        await owner.request("POST", f"/conversations/{cid}/close")
+        for client in (owner, other, visitor):
+            await client.close()
+        return while_queued, after_accept, by_owner, send["error"], hand_back, missing
+
+    assert run(scenario) == (200, 403, 200, "forbidden", 403, 404)
+
+
+def test_presence_and_capacity_limit_accepting(
+    stack: Stack, text: Callable[[str], str], phrases: Phrases
+) -> None:
+    stack.create_agent("2009", "钱多", AGENT_PASSWORD, capacity=1)
+
+    async def scenario() -> Tuple[Any, ...]:
+        agent = AgentClient(stack.desk_urls[0])
+        await agent.login("2009", AGENT_PASSWORD, online=False)
+        first = await new_visitor(stack.desk_urls[0], text)
+        second = await new_visitor(stack.desk_urls[0], text)
+        for visitor in (first, second):
+            await handed_off(visitor, phrases)
+        offline = await agent.accept(str(first.conversation_id))
+        bad_status = await agent.request("PUT", "/presence", {"status": "sleeping"})
+        await agent.request("PUT", "/presence", {"status": "online"})
+        ok = (await agent.accept(str(first.conversation_id)))[0]
+        full = await agent.accept(str(second.conversation_id))
+        _, me = await agent.request("GET", "/me")
+        await agent.request("POST", f"/conversations/{first.conversation_id}/close")
+        for client in (agent, first, second):
+            await client.close()
+        return offline, bad_status[0], ok, full, me["agent"]
+
+    offline, bad_status, ok, full, me = run(scenario)
+    assert offline == (403, {"error": "not_online", "message": "请先将状态设为在线"})
+    assert bad_status == 400
+    assert ok == 200
+    assert full == (403, {"error": "capacity", "message": "您同时接待的会话已达上限"})
+    assert (me["status"], me["capacity"], me["active"]) == ("online", 1, 1)
+
+
+def test_agent_input_is_checked(agent_chat) -> None:
+    async def body(visitor: VisitorClient, agent: AgentClient) -> List[str]:
+        cid = str(visitor.conversation_id)
+        codes = [
+            (await agent.send(cid, ""))["error"],
+            (await agent.send(cid, "好" * 1001))["error"],
+            (await agent.send(cid, {"a": 1}))["error"],
+            (await agent.request("POST", f"/conversations/{cid}/messages", {"text": "   "}))[1][
+                "error"
+            ],
+        ]
+        await agent.request("POST", f"/conversations/{cid}/close")
+        return codes
+
+    assert agent_chat(body) == ["empty", "too_long", "malformed", "empty"]
+
+
+def test_canned_replies_come_from_the_standards(stack: Stack, phrases: Phrases) -> None:
+    async def scenario() -> Tuple[int, Message]:
+        agent = await logged_in(stack.desk_urls[0], "2001")
+        try:
+            return await agent.request("GET", "/canned")
+        finally:
+            await agent.close()
+
+    assert run(scenario) == (200, {"replies": phrases.canned})
+
+
+def test_rasa_callback_needs_the_shared_token(stack: Stack) -> None:
+    import requests
+
+    url = f"{stack.desk_urls[0]}/rasa/callback"
+    message = {"recipient_id": "x", "text": "伪造的消息"}
+    assert requests.post(url, json=message, timeout=10).status_code == 401
+    assert requests.post(url, params={"token": "wrong"}, json=message, timeout=10).status_code == 401
+    bad = requests.post(url, params={"token": stack.callback_token}, data="[", timeout=10)
+    assert bad.status_code == 400
+

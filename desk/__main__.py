@@ -11,7 +11,9 @@ def main() -> None:
     handler = logging.StreamHandler()
     handler.addFilter(MaskingFilter())
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", handlers=[handler]
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        handlers=[handler],
     )
     settings = DeskSettings.from_env()
     app = create_app(settings)

@@ -1,7 +1,7 @@
 """`python -m desk.agents`: create or update agent accounts (工号, name, password, capacity).
 
-    python -m desk.agents create 1001 --name 王芳 --capacity 3   # asks for the password
-    echo "$PASSWORD" | python -m desk.agents create 1001 --name 王芳 --password-stdin
+python -m desk.agents create 1001 --name 王芳 --capacity 3   # asks for the password
+echo "$PASSWORD" | python -m desk.agents create 1001 --name 王芳 --password-stdin
 """
 
 import argparse
@@ -9,13 +9,11 @@ import asyncio
 import getpass
 import os
 import sys
-from typing import List, Optional
-
-from redis.asyncio import Redis
+from typing import List
 
 from desk.auth import hash_password
 from desk.settings import DeskSettings
-from desk.store import DeskStore
+from desk.store import DeskStore, connect
 
 MIN_PASSWORD_CHARS = 8
 
@@ -26,7 +24,7 @@ async def create_agent(
     """Saves the agent with a hashed password; an existing 工号 gets the new values."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise ValueError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
-    redis: "Redis[str]" = Redis.from_url(redis_url, decode_responses=True)
+    redis = connect(redis_url)
     try:
         store = DeskStore(redis, visitor_ttl_seconds=1)
         await store.save_agent(
@@ -37,14 +35,16 @@ async def create_agent(
         await redis.close()
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: List[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m desk.agents", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create or update an agent")
     create.add_argument("agent_id", help="工号, e.g. 1001")
     create.add_argument("--name", required=True)
     create.add_argument("--capacity", type=int, default=3, help="concurrent chats (default 3)")
-    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
     args = parser.parse_args(argv)
     password = (
         sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("密码: ")

@@ -1,10 +1,8 @@
 """The desk's Sanic app: `create_app(settings)`; run it with `python -m desk`."""
 
 import logging
-from typing import Optional
 
 import socketio
-from redis.asyncio import Redis
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -15,7 +13,7 @@ from desk.phrases import load_phrases
 from desk.rasa_client import RasaClient
 from desk.service import Desk, DeskError
 from desk.settings import DeskSettings
-from desk.store import DeskStore
+from desk.store import DeskStore, connect
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +21,7 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 64 * 1024
 
 
-def create_app(settings: Optional[DeskSettings] = None) -> Sanic:
+def create_app(settings: DeskSettings | None = None) -> Sanic:
     """Builds one desk instance; Redis, Rasa and the inbox sweeper start with the server."""
     settings = settings or DeskSettings.from_env()
     app = Sanic(f"desk_{settings.instance_id}")
@@ -46,7 +44,7 @@ def create_app(settings: Optional[DeskSettings] = None) -> Sanic:
 
     @app.listener("before_server_start")
     async def open_resources(app: Sanic, _: object) -> None:
-        redis: "Redis[str]" = Redis.from_url(settings.redis_url, decode_responses=True)
+        redis = connect(settings.redis_url)
         await redis.ping()
         rasa = RasaClient(settings.rasa_url, settings.rasa_token)
         await rasa.open()
@@ -58,7 +56,12 @@ def create_app(settings: Optional[DeskSettings] = None) -> Sanic:
             sio.manager_initialized = True
             sio.manager.initialize()
         app.ctx.desk.start()
-        logger.info("desk %s up, redis %s, rasa %s", settings.instance_id, settings.redis_url, settings.rasa_url)
+        logger.info(
+            "desk %s up, redis %s, rasa %s",
+            settings.instance_id,
+            settings.redis_url,
+            settings.rasa_url,
+        )
 
     @app.listener("after_server_stop")
     async def close_resources(app: Sanic, _: object) -> None:

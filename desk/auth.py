@@ -12,9 +12,8 @@ def hash_password(password: str) -> str:
     """A salted scrypt hash, `scrypt$<salt>$<hash>` in URL-safe base64."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P)
-    return "scrypt${}${}".format(
-        base64.urlsafe_b64encode(salt).decode(), base64.urlsafe_b64encode(digest).decode()
-    )
+    encode = base64.urlsafe_b64encode
+    return f"scrypt${encode(salt).decode()}${encode(digest).decode()}"
 
 
 def verify_password(password: str, stored: str) -> bool:

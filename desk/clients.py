@@ -6,7 +6,7 @@ HTTP, exactly as the chat page and the console do.
 
 import asyncio
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import aiohttp
 import socketio
@@ -67,8 +67,8 @@ class VisitorClient:
         self.sio = socketio.AsyncClient(reconnection=False)
         self.messages = _Inbox()
         self.errors = _Inbox()
-        self.session_id: Optional[str] = None
-        self.conversation_id: Optional[str] = None
+        self.session_id: str | None = None
+        self.conversation_id: str | None = None
         self.history: List[Message] = []
         self._confirmed = asyncio.Event()
         self.sio.on("bot_uttered", self.messages.put)
@@ -84,7 +84,7 @@ class VisitorClient:
         self.history = data["messages"]
         self._confirmed.set()
 
-    async def connect(self, session_id: Optional[str] = None, timeout: float = 10) -> None:
+    async def connect(self, session_id: str | None = None, timeout: float = 10) -> None:
         """Connects and asks for a session (an earlier one, or a new one)."""
         self._confirmed.clear()
         await self.sio.connect(self.url, transports=["websocket"], wait_timeout=timeout)
@@ -93,6 +93,13 @@ class VisitorClient:
 
     async def say(self, text: Any) -> None:
         await self.sio.emit("user_uttered", {"message": text, "session_id": self.session_id})
+
+    async def say_stored(self, text: Any, timeout: float = 10) -> Message:
+        """Sends and waits for the desk's acknowledgement: the line is in Redis then."""
+        ack: Message = await self.sio.call(
+            "user_uttered", {"message": text, "session_id": self.session_id}, timeout=timeout
+        )
+        return ack
 
     async def emit(self, event: str, data: Any) -> None:
         await self.sio.emit(event, data)
@@ -108,7 +115,7 @@ class AgentClient:
         self.url = url
         self.http = aiohttp.ClientSession()
         self.sio = socketio.AsyncClient(reconnection=False)
-        self.token: Optional[str] = None
+        self.token: str | None = None
         self.queues = _Inbox()
         self.messages = _Inbox()
         self.ended = _Inbox()
@@ -117,7 +124,7 @@ class AgentClient:
         self.sio.on("conversation_ended", self.ended.put, namespace="/agent")
 
     async def request(
-        self, method: str, path: str, body: Optional[Message] = None, token: Optional[str] = None
+        self, method: str, path: str, body: Message | None = None, token: str | None = None
     ) -> Tuple[int, Message]:
         token = self.token if token is None else token
         headers = {"Authorization": f"Bearer {token}"} if token else {}

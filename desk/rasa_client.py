@@ -5,7 +5,7 @@ again later) and `RasaRejected` (Rasa answered with an HTTP error).
 """
 
 import asyncio
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import aiohttp
 
@@ -25,11 +25,11 @@ class RasaRejected(RasaError):
 class RasaClient:
     """Sends visitor messages and events to one Rasa server over a kept-alive session."""
 
-    def __init__(self, base_url: str, token: Optional[str] = None, timeout: float = 25.0) -> None:
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 25.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.params = {"token": token} if token else {}
         self.timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._session: aiohttp.ClientSession | None = None
 
     async def open(self) -> None:
         self._session = aiohttp.ClientSession(timeout=self.timeout)
@@ -38,7 +38,7 @@ class RasaClient:
         if self._session is not None:
             await self._session.close()
 
-    async def _post(self, path: str, payload: Any, params: Optional[Dict[str, str]] = None) -> None:
+    async def _post(self, path: str, payload: Any, params: Dict[str, str] | None = None) -> None:
         assert self._session is not None, "RasaClient.open() was not awaited"
         try:
             async with self._session.post(
@@ -55,9 +55,7 @@ class RasaClient:
 
         The answers themselves arrive separately, posted to the desk's `/rasa/callback`.
         """
-        await self._post(
-            "/webhooks/callback/webhook", {"sender": conversation_id, "message": text}
-        )
+        await self._post("/webhooks/callback/webhook", {"sender": conversation_id, "message": text})
 
     async def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", events)

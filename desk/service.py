@@ -8,7 +8,7 @@ import asyncio
 import logging
 import secrets
 import time
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, List, Set
 
 import socketio
 
@@ -23,7 +23,10 @@ logger = logging.getLogger(__name__)
 VISITORS = "/"
 AGENTS = "/agent"
 AGENTS_ROOM = "agents"
-LEASE_MS = 30_000
+# An instance holds a conversation's inbox for LEASE_MS and renews it every HEARTBEAT_SECONDS
+# while it works; when an instance dies, another takes over within LEASE_MS + SWEEP_SECONDS.
+LEASE_MS = 10_000
+HEARTBEAT_SECONDS = 3.0
 SWEEP_SECONDS = 1.0
 REJECTED_ATTEMPTS = 3
 # Sent to Rasa for a new conversation so the bot opens with its opening line, as rasa-webchat's
@@ -63,7 +66,7 @@ def bot_uttered(entry: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def mirror_events(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Rasa tracker events for the lines of a human-handled stretch, so the bot keeps the context."""
+    """Rasa tracker events for the lines of an agent-handled stretch: the bot keeps the context."""
     events: List[Dict[str, Any]] = []
     for entry in entries:
         if entry["from"] == "visitor":
@@ -71,7 +74,12 @@ def mirror_events(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         elif entry["from"] == "agent":
             metadata = {"agent_id": entry.get("agent_id")}
             events.append(
-                {"event": "bot", "text": entry["text"], "timestamp": entry["ts"], "metadata": metadata}
+                {
+                    "event": "bot",
+                    "text": entry["text"],
+                    "timestamp": entry["ts"],
+                    "metadata": metadata,
+                }
             )
     return events
 
@@ -93,8 +101,8 @@ class Desk:
         self.sio = sio
         self.phrases = phrases
         self._draining: Set[str] = set()
-        self._tasks: Set["asyncio.Task[None]"] = set()
-        self._sweeper: Optional["asyncio.Task[None]"] = None
+        self._tasks: Set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
 
     # Life cycle
 
@@ -109,7 +117,7 @@ class Desk:
 
     # Visitors
 
-    async def visitor_session(self, token: Optional[str]) -> Dict[str, str]:
+    async def visitor_session(self, token: str | None) -> Dict[str, str]:
         """The visitor's session: the one `token` names, or a new one with a new conversation."""
         if token:
             conversation_id = await self.store.conversation_of(token)
@@ -158,7 +166,10 @@ class Desk:
         """Adds a bot, agent or system line to the transcript and shows it to the visitor."""
         entry = await self.store.append(conversation_id, entry)
         await self.sio.emit(
-            "bot_uttered", bot_uttered(entry), room=visitor_room(conversation_id), namespace=VISITORS
+            "bot_uttered",
+            bot_uttered(entry),
+            room=visitor_room(conversation_id),
+            namespace=VISITORS,
         )
         return entry
 
@@ -316,12 +327,14 @@ class Desk:
         store, me = self.store, self.settings.instance_id
         try:
             while await store.take_lease(conversation_id, me, LEASE_MS):
+                heartbeat = asyncio.create_task(self._heartbeat(conversation_id))
                 try:
                     while (item := await store.peek_inbox(conversation_id)) is not None:
                         await self._deliver(conversation_id, item)
                         await store.pop_inbox(conversation_id)
                     await store.forget_if_empty(conversation_id)
                 finally:
+                    heartbeat.cancel()
                     await store.drop_lease(conversation_id, me)
                 # Something may have arrived after the last look and before the lease went.
                 if await store.peek_inbox(conversation_id) is None:
@@ -333,11 +346,15 @@ class Desk:
         finally:
             self._draining.discard(conversation_id)
 
+    async def _heartbeat(self, conversation_id: str) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            await self.store.renew_lease(conversation_id, LEASE_MS)
+
     async def _deliver(self, conversation_id: str, item: Dict[str, Any]) -> None:
         """Sends one inbox item to Rasa, waiting out restarts; gives up only on rejections."""
         told, rejected = False, 0
         while True:
-            await self.store.renew_lease(conversation_id, LEASE_MS)
             try:
                 if item["kind"] == "message":
                     await self.rasa.send_message(conversation_id, item["text"])

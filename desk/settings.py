@@ -4,7 +4,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping
 
 from actions.settings import load_settings
 
@@ -41,7 +41,7 @@ class DeskSettings:
 
     redis_url: str = "redis://127.0.0.1:6379/0"
     rasa_url: str = "http://127.0.0.1:5005"
-    rasa_token: Optional[str] = None
+    rasa_token: str | None = None
     callback_token: str = ""
     host: str = "127.0.0.1"
     port: int = 5080
@@ -54,7 +54,7 @@ class DeskSettings:
     company_name: str = "示例网"
 
     @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "DeskSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "DeskSettings":
         """Reads the settings from `env` (default: `os.environ`)."""
         env = os.environ if env is None else env
         default = cls()

@@ -6,7 +6,7 @@ client sends, so nobody can write into or read from another visitor's conversati
 """
 
 import logging
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict
 
 import socketio
 
@@ -48,7 +48,8 @@ def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
         )
 
     @sio.on("user_uttered", namespace=VISITORS)  # type: ignore[misc]
-    async def user_uttered(sid: str, data: Any = None) -> None:
+    async def user_uttered(sid: str, data: Any = None) -> Dict[str, Any]:
+        """Stores the line; a client that asks for an acknowledgement learns its `seq` then."""
         desk = get_desk()
         session = await sio.get_session(sid, namespace=VISITORS)
         try:
@@ -56,11 +57,13 @@ def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
                 raise DeskError("no_session", desk.phrases.say("no_session"))
             if not isinstance(data, dict):
                 raise DeskError("malformed", desk.phrases.say("malformed"))
-            await desk.visitor_message(session["conversation_id"], data.get("message"))
+            entry = await desk.visitor_message(session["conversation_id"], data.get("message"))
+            return {"seq": entry["seq"]}
         except DeskError as error:
             await emit_error(sid, error)
+            return _error(error)
 
-    async def agent_of(sid: str) -> Optional[Agent]:
+    async def agent_of(sid: str) -> Agent | None:
         """The socket's agent while their login is valid (logging out ends it at once)."""
         session = await sio.get_session(sid, namespace=AGENTS)
         token = session.get("token")

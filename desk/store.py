@@ -5,7 +5,7 @@ Keys (prefix `desk:`):
 | key | type | holds |
 |---|---|---|
 | `visitor:{token}` | string | the conversation id of a visitor's session token (expires) |
-| `conv:{id}` | hash | `owner` (bot, queued, agent, closed), `agent_id`, `handoff_seq`, `created_at` |
+| `conv:{id}` | hash | `owner` (bot/queued/agent/closed), `agent_id`, `handoff_seq`, `created_at` |
 | `transcript:{id}` | list | one JSON `Entry` per line, in order (its index is its `seq`) |
 | `ticket:{id}` | string | the JSON ticket opened at the last handoff |
 | `queue` | sorted set | queued conversation ids, scored by the time they were queued |
@@ -24,9 +24,13 @@ conversation back) is one Lua script, so two desk instances never both win.
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, List, Literal, Optional, Tuple, cast
+from typing import Any, Dict, List, Literal, Tuple, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 P = "desk:"
 Owner = Literal["bot", "queued", "agent", "closed"]
@@ -102,6 +106,18 @@ return 0
 """
 
 
+def connect(redis_url: str) -> "Redis[str]":
+    """A client that waits out a Redis restart (about 8 retries, up to 1 s apart)."""
+    client: Redis[str] = Redis.from_url(
+        redis_url,
+        decode_responses=True,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 8),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        health_check_interval=5,
+    )
+    return client
+
+
 class DeskStore:
     """Typed operations on the desk's Redis keys."""
 
@@ -116,8 +132,8 @@ class DeskStore:
 
     # Visitors and conversations
 
-    async def conversation_of(self, visitor_token: str) -> Optional[str]:
-        return cast(Optional[str], await self.redis.get(f"{P}visitor:{visitor_token}"))
+    async def conversation_of(self, visitor_token: str) -> str | None:
+        return cast(str | None, await self.redis.get(f"{P}visitor:{visitor_token}"))
 
     async def start_conversation(self, visitor_token: str, conversation_id: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -140,7 +156,7 @@ class DeskStore:
     async def conversation(self, conversation_id: str) -> Dict[str, str]:
         return cast(Dict[str, str], await self.redis.hgetall(f"{P}conv:{conversation_id}"))
 
-    async def owner(self, conversation_id: str) -> Tuple[Optional[str], Optional[str]]:
+    async def owner(self, conversation_id: str) -> Tuple[str | None, str | None]:
         """(owner, agent id) of a conversation; (None, None) if there is none."""
         owner, agent_id = await self.redis.hmget(
             f"{P}conv:{conversation_id}", ["owner", "agent_id"]
@@ -165,7 +181,7 @@ class DeskStore:
 
     # Tickets and the queue
 
-    async def open_ticket(self, conversation_id: str, ticket: Dict[str, Any]) -> Optional[int]:
+    async def open_ticket(self, conversation_id: str, ticket: Dict[str, Any]) -> int | None:
         """Queues the conversation; returns how many wait before it, or None if already open."""
         ahead = await self._open_ticket(
             keys=[
@@ -178,7 +194,7 @@ class DeskStore:
         )
         return None if int(ahead) < 0 else int(ahead)
 
-    async def ticket(self, conversation_id: str) -> Optional[Dict[str, Any]]:
+    async def ticket(self, conversation_id: str) -> Dict[str, Any] | None:
         raw = await self.redis.get(f"{P}ticket:{conversation_id}")
         return None if raw is None else cast(Dict[str, Any], json.loads(raw))
 
@@ -203,7 +219,7 @@ class DeskStore:
         )
         return str(result)
 
-    async def release(self, conversation_id: str, agent_id: str, new_owner: Owner) -> Optional[int]:
+    async def release(self, conversation_id: str, agent_id: str, new_owner: Owner) -> int | None:
         """Ends the agent's ownership; returns the transcript index where the handoff began."""
         seq = await self._release(
             keys=[f"{P}conv:{conversation_id}", f"{P}agent_convs:{agent_id}"],
@@ -224,10 +240,10 @@ class DeskStore:
             mapping={"name": name, "password_hash": password_hash, "capacity": str(capacity)},
         )
 
-    async def password_hash(self, agent_id: str) -> Optional[str]:
-        return cast(Optional[str], await self.redis.hget(f"{P}agent:{agent_id}", "password_hash"))
+    async def password_hash(self, agent_id: str) -> str | None:
+        return cast(str | None, await self.redis.hget(f"{P}agent:{agent_id}", "password_hash"))
 
-    async def agent(self, agent_id: str) -> Optional[Agent]:
+    async def agent(self, agent_id: str) -> Agent | None:
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hmget(f"{P}agent:{agent_id}", ["name", "capacity"])
             pipe.hget(f"{P}presence", agent_id)
@@ -243,8 +259,8 @@ class DeskStore:
     async def create_session(self, token: str, agent_id: str, ttl_seconds: int) -> None:
         await self.redis.set(f"{P}session:{token}", agent_id, ex=ttl_seconds)
 
-    async def session_agent(self, token: str) -> Optional[str]:
-        return cast(Optional[str], await self.redis.get(f"{P}session:{token}"))
+    async def session_agent(self, token: str) -> str | None:
+        return cast(str | None, await self.redis.get(f"{P}session:{token}"))
 
     async def end_session(self, token: str) -> None:
         await self.redis.delete(f"{P}session:{token}")
@@ -257,7 +273,7 @@ class DeskStore:
             pipe.sadd(f"{P}pending", conversation_id)
             await pipe.execute()
 
-    async def peek_inbox(self, conversation_id: str) -> Optional[Dict[str, Any]]:
+    async def peek_inbox(self, conversation_id: str) -> Dict[str, Any] | None:
         raw = await self.redis.lindex(f"{P}inbox:{conversation_id}", 0)
         return None if raw is None else cast(Dict[str, Any], json.loads(raw))
 

@@ -111,9 +111,7 @@ async def canned(request: Request, agent: Agent) -> HTTPResponse:
 async def conversations(request: Request, agent: Agent) -> HTTPResponse:
     desk = _desk(request)
     ids = await desk.store.conversations_of_agent(agent.agent_id)
-    return response.json(
-        {"conversations": [await desk.conversation_view(i, agent) for i in ids]}
-    )
+    return response.json({"conversations": [await desk.conversation_view(i, agent) for i in ids]})
 
 
 @bp.get("/conversations/<conversation_id:str>")

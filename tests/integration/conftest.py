@@ -1,13 +1,18 @@
-"""The real product for the whole session: Redis, action server, Rasa on the trained model, desks."""
+"""The real product for the whole session: Redis, action server, Rasa (trained model), desks."""
 
+import asyncio
 import uuid
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Tuple, TypeVar
 
 import pytest
+import redis
 import requests
 
+from desk.clients import AgentClient, Message, VisitorClient
+from desk.phrases import Phrases, load_phrases
 from desk.stack import MODEL, Stack, StartError, free_port
+from tests.conftest import ROOT
 
 START_TIMEOUT = 240.0
 CONFIG = {"COMPANY_NAME": "测试网", "BOT_NAME": "小测", "AGENT_ID": "8848"}
@@ -88,3 +93,59 @@ def bot(stack: Stack) -> Bot:
 def sender() -> str:
     """A new conversation id for each test."""
     return f"visitor-{uuid.uuid4().hex}"
+
+
+T = TypeVar("T")
+WAIT = 30.0
+SLOTS = {"company_name": CONFIG["COMPANY_NAME"], "bot_name": CONFIG["BOT_NAME"]}
+
+
+def run(scenario: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(scenario())
+
+
+@pytest.fixture(scope="module")
+def phrases() -> Phrases:
+    return load_phrases(ROOT / "domain.yml", CONFIG["COMPANY_NAME"])
+
+
+@pytest.fixture(scope="module")
+def text(domain: Dict[str, Any]) -> Callable[[str], str]:
+    """The text of a bot response as the test configuration renders it."""
+
+    def render(response: str) -> str:
+        rendered: str = domain["responses"][response][0]["text"].format(**SLOTS)
+        return rendered
+
+    return render
+
+
+@pytest.fixture(scope="module")
+def store(stack: Stack) -> "redis.Redis[str]":
+    return redis.Redis.from_url(str(stack.redis_url), decode_responses=True)
+
+
+def bot_texts(messages: List[Message]) -> List[Tuple[str, str]]:
+    return [(m["sender"], m["text"]) for m in messages]
+
+
+async def new_visitor(url: str, text: Callable[[str], str]) -> VisitorClient:
+    """A visitor with a new session, after the bot's opening line."""
+    visitor = VisitorClient(url)
+    await visitor.connect()
+    opening = await visitor.messages.wait_for(lambda m: True, WAIT)
+    assert (opening["sender"], opening["text"]) == ("bot", text("utter_opening"))
+    return visitor
+
+
+async def handed_off(visitor: VisitorClient, phrases: Phrases) -> Message:
+    """Asks for a human; returns the queue line the visitor is shown."""
+    start = len(visitor.messages.items)
+    await visitor.say("转人工")
+    return await visitor.messages.wait_for(lambda m: m["sender"] == "system", WAIT, start)
+
+
+async def logged_in(url: str, agent_id: str) -> AgentClient:
+    agent = AgentClient(url)
+    await agent.login(agent_id, AGENT_PASSWORD)
+    return agent

@@ -5,74 +5,28 @@ every flow also crosses instances through Redis.
 """
 
 import asyncio
-from typing import Any, Awaitable, Callable, Dict, List, Tuple, TypeVar
+from typing import Any, Awaitable, Callable, List, Tuple
 
 import pytest
 import redis
 import socketio
 
 from desk.clients import AgentClient, Message, VisitorClient
-from desk.phrases import Phrases, load_phrases
+from desk.phrases import Phrases
 from desk.stack import Stack
-from tests.conftest import ROOT
-from tests.integration.conftest import AGENT_PASSWORD, CONFIG, Bot
+from tests.integration.conftest import (
+    AGENT_PASSWORD,
+    WAIT,
+    Bot,
+    T,
+    bot_texts,
+    handed_off,
+    logged_in,
+    new_visitor,
+    run,
+)
 
 pytestmark = pytest.mark.integration
-
-T = TypeVar("T")
-WAIT = 30.0
-SLOTS = {"company_name": CONFIG["COMPANY_NAME"], "bot_name": CONFIG["BOT_NAME"]}
-
-
-def run(scenario: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(scenario())
-
-
-@pytest.fixture(scope="module")
-def phrases() -> Phrases:
-    return load_phrases(ROOT / "domain.yml", CONFIG["COMPANY_NAME"])
-
-
-@pytest.fixture(scope="module")
-def text(domain: Dict[str, Any]) -> Callable[[str], str]:
-    """The text of a bot response as the test configuration renders it."""
-
-    def render(response: str) -> str:
-        rendered: str = domain["responses"][response][0]["text"].format(**SLOTS)
-        return rendered
-
-    return render
-
-
-@pytest.fixture(scope="module")
-def store(stack: Stack) -> "redis.Redis[str]":
-    return redis.Redis.from_url(str(stack.redis_url), decode_responses=True)
-
-
-def bot_texts(messages: List[Message]) -> List[Tuple[str, str]]:
-    return [(m["sender"], m["text"]) for m in messages]
-
-
-async def new_visitor(url: str, text: Callable[[str], str]) -> VisitorClient:
-    """A visitor with a new session, after the bot's opening line."""
-    visitor = VisitorClient(url)
-    await visitor.connect()
-    opening = await visitor.messages.wait_for(lambda m: True, WAIT)
-    assert (opening["sender"], opening["text"]) == ("bot", text("utter_opening"))
-    return visitor
-
-
-async def handed_off(visitor: VisitorClient, phrases: Phrases) -> Message:
-    """Asks for a human; returns the queue line the visitor is shown."""
-    start = len(visitor.messages.items)
-    await visitor.say("转人工")
-    return await visitor.messages.wait_for(lambda m: m["sender"] == "system", WAIT, start)
-
-
-async def logged_in(url: str, agent_id: str) -> AgentClient:
-    agent = AgentClient(url)
-    await agent.login(agent_id, AGENT_PASSWORD)
-    return agent
 
 
 def test_bot_turn_through_the_desk(stack: Stack, text: Callable[[str], str]) -> None:
@@ -153,9 +107,7 @@ def test_two_agents_accepting_at_once_exactly_one_wins(
         await handed_off(visitor, phrases)
         cid = str(visitor.conversation_id)
         results = await asyncio.gather(first.accept(cid), second.accept(cid))
-        joined = await visitor.messages.wait_for(
-            lambda m: m["text"].startswith("您好,200"), WAIT
-        )
+        joined = await visitor.messages.wait_for(lambda m: m["text"].startswith("您好,200"), WAIT)
         winner = first if results[0][0] == 200 else second
         await winner.request("POST", f"/conversations/{cid}/close")
         for client in (first, second, visitor):
@@ -237,7 +189,9 @@ def test_hand_back_resumes_the_bot_with_what_happened(
         await agent.send(cid, "您的问题已经处理好了")
         status, answer = await agent.request("POST", f"/conversations/{cid}/handback")
         ended = await agent.ended.wait_for(lambda m: True, WAIT)
-        back = await visitor.messages.wait_for(lambda m: m["text"] == phrases.say("handed_back"), WAIT)
+        back = await visitor.messages.wait_for(
+            lambda m: m["text"] == phrases.say("handed_back"), WAIT
+        )
         start = len(visitor.messages.items)
         await visitor.say("谢谢你")
         replies = await visitor.messages.wait_count(2, WAIT, start)
@@ -554,7 +508,8 @@ def test_rasa_callback_needs_the_shared_token(stack: Stack) -> None:
     url = f"{stack.desk_urls[0]}/rasa/callback"
     message = {"recipient_id": "x", "text": "伪造的消息"}
     assert requests.post(url, json=message, timeout=10).status_code == 401
-    assert requests.post(url, params={"token": "wrong"}, json=message, timeout=10).status_code == 401
+    assert (
+        requests.post(url, params={"token": "wrong"}, json=message, timeout=10).status_code == 401
+    )
     bad = requests.post(url, params={"token": stack.callback_token}, data="[", timeout=10)
     assert bad.status_code == 400
-

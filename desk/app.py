@@ -38,11 +38,9 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
     for blueprint in (pages.bp, health.bp, rasa_callback.bp, agent_api.bp):
         app.blueprint(blueprint)
 
-    @app.exception(DeskError)
     async def desk_error(_: Request, error: DeskError) -> HTTPResponse:
         return response.json({"error": error.code, "message": error.message}, status=error.status)
 
-    @app.listener("before_server_start")
     async def open_resources(app: Sanic, _: object) -> None:
         redis = connect(settings.redis_url)
         await redis.ping()
@@ -63,10 +61,12 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
             settings.rasa_url,
         )
 
-    @app.listener("after_server_stop")
     async def close_resources(app: Sanic, _: object) -> None:
         await app.ctx.desk.stop()
         await app.ctx.desk.rasa.close()
         await app.ctx.redis.close()
 
+    app.error_handler.add(DeskError, desk_error)
+    app.register_listener(open_resources, "before_server_start")
+    app.register_listener(close_resources, "after_server_stop")
     return app

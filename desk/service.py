@@ -54,7 +54,11 @@ def agent_room(agent_id: str) -> str:
 
 def bot_uttered(entry: Dict[str, Any]) -> Dict[str, Any]:
     """The socket.io `bot_uttered` payload of a transcript line (Rasa's socketio format)."""
-    payload: Dict[str, Any] = {"text": entry.get("text", ""), "sender": entry["from"]}
+    payload: Dict[str, Any] = {
+        "text": entry.get("text", ""),
+        "sender": entry["from"],
+        "seq": entry["seq"],
+    }
     if entry.get("buttons"):
         payload["quick_replies"] = [
             {"content_type": "text", "title": b.get("title", ""), "payload": b.get("payload", "")}
@@ -63,6 +67,18 @@ def bot_uttered(entry: Dict[str, Any]) -> Dict[str, Any]:
     if entry.get("agent_name"):
         payload["agent_name"] = entry["agent_name"]
     return payload
+
+
+def checked_text(text: Any, limit: int, phrases: Phrases) -> str:
+    """The message text without surrounding blanks, or a `DeskError`: not text, empty, too long."""
+    if not isinstance(text, str):
+        raise DeskError("malformed", phrases.say("malformed"))
+    text = text.strip()
+    if not text:
+        raise DeskError("empty", phrases.say("empty"))
+    if len(text) > limit:
+        raise DeskError("too_long", phrases.say("too_long", limit=limit))
+    return text
 
 
 def mirror_events(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -130,36 +146,25 @@ class Desk:
         await self._enqueue(conversation_id, {"kind": "message", "text": OPENING_PAYLOAD})
         return {"token": token, "conversation_id": conversation_id}
 
-    def check_text(self, text: Any) -> str:
-        """The message text, or a `DeskError` for empty, non-text or too long input."""
-        if not isinstance(text, str):
-            raise DeskError("malformed", self.phrases.say("malformed"))
-        text = text.strip()
-        if not text:
-            raise DeskError("empty", self.phrases.say("empty"))
-        limit = self.settings.max_message_chars
-        if len(text) > limit:
-            raise DeskError("too_long", self.phrases.say("too_long", limit=limit))
-        return text
-
     async def visitor_message(self, conversation_id: str, text: Any) -> Dict[str, Any]:
         """Records a visitor's message and passes it on as the conversation's owner requires."""
-        text = self.check_text(text)
-        owner, agent_id = await self.store.owner(conversation_id)
-        entry = await self.store.append(
-            conversation_id, {"from": "visitor", "ts": time.time(), "text": text}
+        text = checked_text(text, self.settings.max_message_chars, self.phrases)
+        owner, agent_id, entry, first = await self.store.visitor_line(
+            conversation_id,
+            {"from": "visitor", "ts": time.time(), "text": text},
+            {"kind": "message", "text": text},
+            self.settings.instance_id,
+            LEASE_MS,
         )
-        if owner == "agent" and agent_id:
+        if owner == "agent":
             await self.sio.emit(
                 "message",
                 {"conversation_id": conversation_id, "entry": entry},
                 room=agent_room(agent_id),
                 namespace=AGENTS,
             )
-        elif owner != "queued":
-            if owner == "closed":
-                await self.store.reopen(conversation_id)
-            await self._enqueue(conversation_id, {"kind": "message", "text": text})
+        elif first is not None:  # this instance holds the lease: deliver from `first` on
+            self._spawn_drain(conversation_id, first)
         return entry
 
     async def say_to_visitor(self, conversation_id: str, entry: Dict[str, Any]) -> Dict[str, Any]:
@@ -270,7 +275,7 @@ class Desk:
 
     async def agent_message(self, conversation_id: str, agent: Agent, text: Any) -> Dict[str, Any]:
         await self._owned(conversation_id, agent)
-        text = self.check_text(text)
+        text = checked_text(text, self.settings.max_message_chars, self.phrases)
         return await self.say_to_visitor(
             conversation_id,
             {
@@ -315,23 +320,35 @@ class Desk:
         await self.store.push_inbox(conversation_id, item)
         self._spawn_drain(conversation_id)
 
-    def _spawn_drain(self, conversation_id: str) -> None:
-        if conversation_id in self._draining:
+    def _spawn_drain(
+        self, conversation_id: str, leased_first: Dict[str, Any] | None = None
+    ) -> None:
+        if conversation_id in self._draining and leased_first is None:
             return
         self._draining.add(conversation_id)
-        task = asyncio.create_task(self._drain(conversation_id))
+        task = asyncio.create_task(self._drain(conversation_id, leased_first))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _drain(self, conversation_id: str) -> None:
+    async def _drain(
+        self, conversation_id: str, leased_first: Dict[str, Any] | None = None
+    ) -> None:
+        """Delivers the inbox while holding its lease; `leased_first`: already held, first item."""
         store, me = self.store, self.settings.instance_id
         try:
-            while await store.take_lease(conversation_id, me, LEASE_MS):
+            while True:
+                item: Dict[str, Any] | None
+                if leased_first is not None:
+                    leased, item, leased_first = True, leased_first, None
+                else:
+                    leased, item = await store.lease_and_peek(conversation_id, me, LEASE_MS)
+                if not leased:
+                    break
                 heartbeat = asyncio.create_task(self._heartbeat(conversation_id))
                 try:
-                    while (item := await store.peek_inbox(conversation_id)) is not None:
+                    while item is not None:
                         await self._deliver(conversation_id, item)
-                        await store.pop_inbox(conversation_id)
+                        item = await store.pop_and_peek(conversation_id)
                     await store.forget_if_empty(conversation_id)
                 finally:
                     heartbeat.cancel()

@@ -58,6 +58,25 @@ class Agent:
         }
 
 
+# Records a visitor's line and, unless a person owns the conversation, queues it for Rasa and
+# takes the inbox's lease if it is free, in one step (a closed conversation reopens to the bot).
+# KEYS: conv, transcript, inbox, pending, lease. ARGV: entry json, inbox item json, id,
+# instance id, lease ms. Returns {owner, agent id, seq, first inbox item if the lease was taken}.
+_VISITOR_LINE = """
+local owner, agent = unpack(redis.call('HMGET', KEYS[1], 'owner', 'agent_id'))
+local seq = redis.call('RPUSH', KEYS[2], ARGV[1]) - 1
+local head = ''
+if owner ~= 'queued' and owner ~= 'agent' then
+  if owner == 'closed' then redis.call('HSET', KEYS[1], 'owner', 'bot') end
+  redis.call('RPUSH', KEYS[3], ARGV[2])
+  redis.call('SADD', KEYS[4], ARGV[3])
+  if redis.call('SET', KEYS[5], ARGV[4], 'NX', 'PX', ARGV[5]) then
+    head = redis.call('LINDEX', KEYS[3], 0)
+  end
+end
+return {owner or '', agent or '', seq, head}
+"""
+
 # Opens a ticket unless one is open: bot/closed/new → queued.
 # KEYS: conv, queue, ticket, transcript. ARGV: id, now, ticket json.
 _OPEN_TICKET = """
@@ -124,6 +143,7 @@ class DeskStore:
     def __init__(self, redis: "Redis[str]", *, visitor_ttl_seconds: int) -> None:
         self.redis = redis
         self.visitor_ttl = visitor_ttl_seconds
+        self._visitor_line = redis.register_script(_VISITOR_LINE)
         self._open_ticket = redis.register_script(_OPEN_TICKET)
         self._accept = redis.register_script(_ACCEPT)
         self._release = redis.register_script(_RELEASE)
@@ -133,7 +153,7 @@ class DeskStore:
     # Visitors and conversations
 
     async def conversation_of(self, visitor_token: str) -> str | None:
-        return cast(str | None, await self.redis.get(f"{P}visitor:{visitor_token}"))
+        return await self.redis.get(f"{P}visitor:{visitor_token}")
 
     async def start_conversation(self, visitor_token: str, conversation_id: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -154,7 +174,7 @@ class DeskStore:
             await pipe.execute()
 
     async def conversation(self, conversation_id: str) -> Dict[str, str]:
-        return cast(Dict[str, str], await self.redis.hgetall(f"{P}conv:{conversation_id}"))
+        return await self.redis.hgetall(f"{P}conv:{conversation_id}")
 
     async def owner(self, conversation_id: str) -> Tuple[str | None, str | None]:
         """(owner, agent id) of a conversation; (None, None) if there is none."""
@@ -163,9 +183,37 @@ class DeskStore:
         )
         return owner, agent_id
 
-    async def reopen(self, conversation_id: str) -> None:
-        """A closed conversation goes back to the bot when the visitor writes again."""
-        await self.redis.hset(f"{P}conv:{conversation_id}", "owner", "bot")
+    async def visitor_line(
+        self,
+        conversation_id: str,
+        entry: Dict[str, Any],
+        item: Dict[str, Any],
+        instance_id: str,
+        lease_ms: int,
+    ) -> Tuple[str, str, Dict[str, Any], Dict[str, Any] | None]:
+        """Records a visitor's line; queues `item` for Rasa unless queued or with an agent.
+
+        Returns the owner before the line (`""` for none), the owning agent, the entry with its
+        `seq`, and, when this instance took the inbox's lease, the inbox's first item.
+        """
+        owner, agent_id, seq, head = await self._visitor_line(
+            keys=[
+                f"{P}conv:{conversation_id}",
+                f"{P}transcript:{conversation_id}",
+                f"{P}inbox:{conversation_id}",
+                f"{P}pending",
+                f"{P}lease:{conversation_id}",
+            ],
+            args=[
+                json.dumps(entry, ensure_ascii=False),
+                json.dumps(item, ensure_ascii=False),
+                conversation_id,
+                instance_id,
+                lease_ms,
+            ],
+        )
+        first = json.loads(head) if head else None
+        return str(owner), str(agent_id), {**entry, "seq": int(seq)}, first
 
     # Transcripts
 
@@ -241,7 +289,7 @@ class DeskStore:
         )
 
     async def password_hash(self, agent_id: str) -> str | None:
-        return cast(str | None, await self.redis.hget(f"{P}agent:{agent_id}", "password_hash"))
+        return await self.redis.hget(f"{P}agent:{agent_id}", "password_hash")
 
     async def agent(self, agent_id: str) -> Agent | None:
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -260,7 +308,7 @@ class DeskStore:
         await self.redis.set(f"{P}session:{token}", agent_id, ex=ttl_seconds)
 
     async def session_agent(self, token: str) -> str | None:
-        return cast(str | None, await self.redis.get(f"{P}session:{token}"))
+        return await self.redis.get(f"{P}session:{token}")
 
     async def end_session(self, token: str) -> None:
         await self.redis.delete(f"{P}session:{token}")
@@ -277,8 +325,23 @@ class DeskStore:
         raw = await self.redis.lindex(f"{P}inbox:{conversation_id}", 0)
         return None if raw is None else cast(Dict[str, Any], json.loads(raw))
 
-    async def pop_inbox(self, conversation_id: str) -> None:
-        await self.redis.lpop(f"{P}inbox:{conversation_id}")
+    async def lease_and_peek(
+        self, conversation_id: str, instance_id: str, ms: int
+    ) -> Tuple[bool, Dict[str, Any] | None]:
+        """Takes the inbox's lease if free and reads its first item, in one round trip."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(f"{P}lease:{conversation_id}", instance_id, nx=True, px=ms)
+            pipe.lindex(f"{P}inbox:{conversation_id}", 0)
+            leased, raw = await pipe.execute()
+        return bool(leased), None if raw is None else json.loads(raw)
+
+    async def pop_and_peek(self, conversation_id: str) -> Dict[str, Any] | None:
+        """Removes the delivered first item and reads the next, in one round trip."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.lpop(f"{P}inbox:{conversation_id}")
+            pipe.lindex(f"{P}inbox:{conversation_id}", 0)
+            _, raw = await pipe.execute()
+        return None if raw is None else cast(Dict[str, Any], json.loads(raw))
 
     async def forget_if_empty(self, conversation_id: str) -> bool:
         return bool(
@@ -289,11 +352,6 @@ class DeskStore:
 
     async def pending(self) -> List[str]:
         return list(await self.redis.smembers(f"{P}pending"))
-
-    async def take_lease(self, conversation_id: str, instance_id: str, ms: int) -> bool:
-        return bool(
-            await self.redis.set(f"{P}lease:{conversation_id}", instance_id, nx=True, px=ms)
-        )
 
     async def renew_lease(self, conversation_id: str, ms: int) -> None:
         await self.redis.pexpire(f"{P}lease:{conversation_id}", ms)

@@ -8,6 +8,9 @@ issue will replace this word list; until then a substring check keeps the respon
 from typing import Any, Dict, Iterator, Tuple
 
 import pytest
+import yaml
+
+from tests.conftest import ROOT
 
 FORBIDDEN = [
     # seed 000: 模糊性语言
@@ -69,7 +72,18 @@ FORBIDDEN = [
 ]
 
 
+def desk_texts() -> Iterator[Tuple[str, str]]:
+    """What the desk itself says (desk/phrases.yml): system lines, reasons, quick replies."""
+    phrases = yaml.safe_load((ROOT / "desk" / "phrases.yml").read_text(encoding="utf-8"))
+    for section in ("system", "reasons"):
+        for key, text in phrases[section].items():
+            yield f"desk.{section}.{key}", text
+    for reply in phrases["canned"]:
+        yield f"desk.canned.{reply['title']}", reply["text"]
+
+
 def texts(domain: Dict[str, Any]) -> Iterator[Tuple[str, str]]:
+    yield from desk_texts()
     for name, variants in domain["responses"].items():
         for variant in variants:
             yield name, variant["text"]
@@ -86,6 +100,7 @@ def texts(domain: Dict[str, Any]) -> Iterator[Tuple[str, str]]:
 def test_the_check_sees_every_response(domain: Dict[str, Any]) -> None:
     names = {name for name, _ in texts(domain)}
     assert set(domain["responses"]) <= names
+    assert {"desk.system.queued", "desk.system.bot_unavailable", "desk.canned.稍等"} <= names
 
 
 @pytest.mark.parametrize("phrase", FORBIDDEN)

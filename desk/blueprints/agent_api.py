@@ -1,7 +1,7 @@
 """The agent console's REST API (docs/desk.md): login, presence, queue, conversations."""
 
 from functools import wraps
-from typing import Any, Awaitable, Callable, Dict
+from typing import Any, Callable, Coroutine, Dict
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -13,7 +13,7 @@ from desk.store import PRESENCE_VALUES, Agent
 
 bp = Blueprint("agent_api", url_prefix="/api/agent")
 
-Handler = Callable[..., Awaitable[HTTPResponse]]
+Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
 
 def _body(request: Request) -> Dict[str, Any]:

@@ -295,7 +295,10 @@ def test_faq_buttons_lead_to_their_answer(bot: Bot, domain) -> None:
     for key, label in labels.items():
         if key.startswith("faq/"):
             parsed = requests.post(
-                f"{bot.url}/model/parse", json={"text": label}, timeout=30
+                f"{bot.url}/model/parse",
+                json={"text": label},
+                params={"token": bot.token},
+                timeout=30,
             ).json()
             selected = parsed["response_selector"]["faq"]["response"]["intent_response_key"]
             assert (parsed["intent"]["name"], selected) == ("faq", key), label

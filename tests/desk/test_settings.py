@@ -1,0 +1,53 @@
+"""Desk settings come from the environment, with documented defaults."""
+
+from pathlib import Path
+
+from desk.settings import DeskSettings
+
+
+def test_defaults() -> None:
+    settings = DeskSettings.from_env({})
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
+    assert settings.rasa_url == "http://127.0.0.1:5005"
+    assert (settings.port, settings.max_message_chars) == (5080, 1000)
+    assert settings.company_name == "示例网"
+    assert settings.rasa_token is None
+
+
+def test_every_variable_is_read() -> None:
+    settings = DeskSettings.from_env(
+        {
+            "REDIS_URL": "redis://redis:6380/2",
+            "RASA_URL": "http://rasa:5005/",
+            "RASA_TOKEN": "t",
+            "DESK_CALLBACK_TOKEN": "c",
+            "DESK_HOST": "0.0.0.0",
+            "DESK_PORT": "8080",
+            "DESK_MAX_MESSAGE_CHARS": "500",
+            "DESK_AGENT_SESSION_SECONDS": "60",
+            "DESK_VISITOR_SESSION_DAYS": "7",
+            "DESK_RASA_RETRY_SECONDS": "0.5",
+            "DESK_DOMAIN": "/tmp/domain.yml",
+            "DESK_INSTANCE": "desk-a",
+            "COMPANY_NAME": "家如何网",
+        }
+    )
+    assert settings == DeskSettings(
+        redis_url="redis://redis:6380/2",
+        rasa_url="http://rasa:5005",
+        rasa_token="t",
+        callback_token="c",
+        host="0.0.0.0",
+        port=8080,
+        max_message_chars=500,
+        agent_session_seconds=60,
+        visitor_session_days=7,
+        rasa_retry_seconds=0.5,
+        domain_path=Path("/tmp/domain.yml"),
+        instance_id="desk-a",
+        company_name="家如何网",
+    )
+
+
+def test_instances_get_distinct_names_by_default() -> None:
+    assert DeskSettings.from_env({}).instance_id != DeskSettings.from_env({}).instance_id

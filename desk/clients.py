@@ -6,12 +6,13 @@ HTTP, exactly as the chat page and the console do.
 
 import asyncio
 import time
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple, TypeVar
 
 import aiohttp
 import socketio
 
 Message = Dict[str, Any]
+R = TypeVar("R")
 
 
 class _Inbox:
@@ -30,33 +31,35 @@ class _Inbox:
         self, predicate: Callable[[Message], bool], timeout: float, start: int = 0
     ) -> Message:
         """The first item from index `start` on that satisfies `predicate`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for item in self.items[start:]:
-                if predicate(item):
-                    return item
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError(f"nothing matching within {timeout} s; got {self.items[start:]}")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            except asyncio.TimeoutError:
-                pass
+        return await self._wait(
+            lambda: next((item for item in self.items[start:] if predicate(item)), None),
+            timeout,
+            lambda: f"nothing matching within {timeout} s; got {self.items[start:]}",
+        )
 
     async def wait_count(self, count: int, timeout: float, start: int = 0) -> List[Message]:
         """Waits until `count` items have arrived after index `start`; returns them."""
+        return await self._wait(
+            lambda: self.items[start : start + count] if len(self.items) - start >= count else None,
+            timeout,
+            lambda: f"{len(self.items) - start} of {count}: {self.items[start:]}",
+        )
+
+    async def _wait(
+        self, check: Callable[[], R | None], timeout: float, failure: Callable[[], str]
+    ) -> R:
+        """Re-runs `check` at each arrival until it gives a result; TimeoutError after `timeout`."""
         deadline = time.monotonic() + timeout
-        while len(self.items) - start < count:
+        while (result := check()) is None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError(f"{len(self.items) - start} of {count}: {self.items[start:]}")
+                raise TimeoutError(failure())
             self._changed.clear()
             try:
                 await asyncio.wait_for(self._changed.wait(), remaining)
             except asyncio.TimeoutError:
                 pass
-        return self.items[start : start + count]
+        return result
 
 
 class VisitorClient:

@@ -173,9 +173,6 @@ class DeskStore:
             pipe.expire(f"{P}transcript:{conversation_id}", self.visitor_ttl)
             await pipe.execute()
 
-    async def conversation(self, conversation_id: str) -> Dict[str, str]:
-        return await self.redis.hgetall(f"{P}conv:{conversation_id}")
-
     async def owner(self, conversation_id: str) -> Tuple[str | None, str | None]:
         """(owner, agent id) of a conversation; (None, None) if there is none."""
         owner, agent_id = await self.redis.hmget(

@@ -53,6 +53,7 @@ test-stories: train  ## End-to-end test stories against the trained model
 	scripts/test_stories.sh
 
 test-integration: train chromium  ## Integration and browser tests: Redis, action server, Rasa, two desks
+	scripts/fetch_webchat.sh
 	$(BIN)/pytest -m integration
 
 test: lint validate test-unit test-stories test-integration  ## Every test: lint, validate, unit, stories, integration

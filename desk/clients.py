@@ -74,10 +74,14 @@ class VisitorClient:
         self.conversation_id: str | None = None
         self.history: List[Message] = []
         self._confirmed = asyncio.Event()
-        self.sio.on("bot_uttered", self.messages.put)
+        self.sio.on("bot_uttered", self._on_bot_uttered)
         self.sio.on("error", self.errors.put)
         self.sio.on("session_confirm", self._on_confirm)
         self.sio.on("history", self._on_history)
+
+    def _on_bot_uttered(self, data: Message) -> None:
+        """Kept flat: the desk's `metadata` (sender, seq, agent_name) beside text and buttons."""
+        self.messages.put({**data, **data.pop("metadata", {})})
 
     async def _on_confirm(self, session_id: str) -> None:
         self.session_id = session_id

@@ -53,19 +53,21 @@ def agent_room(agent_id: str) -> str:
 
 
 def bot_uttered(entry: Dict[str, Any]) -> Dict[str, Any]:
-    """The socket.io `bot_uttered` payload of a transcript line (Rasa's socketio format)."""
-    payload: Dict[str, Any] = {
-        "text": entry.get("text", ""),
-        "sender": entry["from"],
-        "seq": entry["seq"],
-    }
+    """The socket.io `bot_uttered` payload of a transcript line (Rasa's socketio format).
+
+    rasa-webchat shows a message only if its keys are exactly `text` (or `text` and
+    `quick_replies`) once `metadata` is taken off, so the desk's extras go in `metadata`.
+    """
+    payload: Dict[str, Any] = {"text": entry.get("text", "")}
     if entry.get("buttons"):
         payload["quick_replies"] = [
             {"content_type": "text", "title": b.get("title", ""), "payload": b.get("payload", "")}
             for b in entry["buttons"]
         ]
+    metadata: Dict[str, Any] = {"sender": entry["from"], "seq": entry["seq"]}
     if entry.get("agent_name"):
-        payload["agent_name"] = entry["agent_name"]
+        metadata["agent_name"] = entry["agent_name"]
+    payload["metadata"] = metadata
     return payload
 
 

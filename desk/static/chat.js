@@ -173,14 +173,15 @@
 
   socket.on("bot_uttered", function (data) {
     if (!data) return;
+    var meta = data.metadata || {};
     // A line stored while the page was reconnecting comes in the history and live: show it once.
-    if (typeof data.seq === "number") {
-      if (data.seq <= lastSeq) return;
-      lastSeq = data.seq;
+    if (typeof meta.seq === "number") {
+      if (meta.seq <= lastSeq) return;
+      lastSeq = meta.seq;
     }
-    var sender = data.sender === "agent" || data.sender === "system" ? data.sender : "bot";
+    var sender = meta.sender === "agent" || meta.sender === "system" ? meta.sender : "bot";
     var text = data.text == null ? "" : String(data.text);
-    var row = renderMessage(sender, text, labelFor(sender, data.agent_name));
+    var row = renderMessage(sender, text, labelFor(sender, meta.agent_name));
     if (Array.isArray(data.quick_replies) && data.quick_replies.length) {
       renderQuickReplies(row, data.quick_replies, true);
     }

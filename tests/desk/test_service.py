@@ -24,11 +24,10 @@ def test_bot_line_with_buttons_becomes_rasa_quick_replies() -> None:
     }
     assert bot_uttered(entry) == {
         "text": "您是不是说「转人工客服」?",
-        "sender": "bot",
-        "seq": 4,
         "quick_replies": [
             {"content_type": "text", "title": "转人工客服", "payload": "/request_human"}
         ],
+        "metadata": {"sender": "bot", "seq": 4},
     }
 
 
@@ -41,7 +40,10 @@ def test_agent_line_carries_the_agent_name_and_no_quick_replies() -> None:
         "agent_id": "1",
         "agent_name": "王芳",
     }
-    assert bot_uttered(entry) == {"text": "您好", "sender": "agent", "seq": 9, "agent_name": "王芳"}
+    assert bot_uttered(entry) == {
+        "text": "您好",
+        "metadata": {"sender": "agent", "seq": 9, "agent_name": "王芳"},
+    }
 
 
 def test_mirroring_keeps_visitor_and_agent_lines_in_order_and_drops_system_lines() -> None:

@@ -32,6 +32,9 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
         client_manager=socketio.AsyncRedisManager(settings.redis_url),
         cors_allowed_origins="*",
         max_http_buffer_size=MAX_FRAME_BYTES,
+        # One socket's events are handled one after another, in the order they came: a visitor's
+        # burst is stored and sent to Rasa in order (by default each event gets its own task).
+        async_handlers=False,
     )
     sio.attach(app, socketio_path="socket.io")
     sockets.register(sio, lambda: app.ctx.desk)

@@ -149,3 +149,28 @@ async def logged_in(url: str, agent_id: str) -> AgentClient:
     agent = AgentClient(url)
     await agent.login(agent_id, AGENT_PASSWORD)
     return agent
+
+
+@pytest.fixture
+def agent_chat(
+    stack: Stack, text: Callable[[str], str], phrases: Phrases
+) -> Callable[[Callable[[VisitorClient, AgentClient], Awaitable[T]]], T]:
+    """Runs a scenario with a visitor on desk 2 already talking to agent 2003 on desk 1."""
+
+    def with_chat(body: Callable[[VisitorClient, AgentClient], Awaitable[T]]) -> T:
+        async def scenario() -> T:
+            agent = await logged_in(stack.desk_urls[0], "2003")
+            visitor = await new_visitor(stack.desk_urls[1], text)
+            await handed_off(visitor, phrases)
+            status, _ = await agent.accept(str(visitor.conversation_id))
+            assert status == 200
+            await visitor.messages.wait_for(lambda m: m["text"].startswith("您好,2003"), WAIT)
+            try:
+                return await body(visitor, agent)
+            finally:
+                await visitor.close()
+                await agent.close()
+
+        return run(scenario)
+
+    return with_chat

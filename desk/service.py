@@ -16,7 +16,7 @@ from actions.privacy import mask_personal_data
 from desk.phrases import Phrases
 from desk.rasa_client import RasaClient, RasaRejected, RasaUnavailable
 from desk.settings import DeskSettings
-from desk.store import Agent, DeskStore
+from desk.store import Agent, DeskStore, Owner
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,16 @@ def mirror_events(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     events: List[Dict[str, Any]] = []
     for entry in entries:
         if entry["from"] == "visitor":
-            events.append({"event": "user", "text": entry["text"], "timestamp": entry["ts"]})
+            # Rasa requires parse_data on a user event; these lines were never classified.
+            parse_data = {"text": entry["text"], "intent": {}, "entities": []}
+            events.append(
+                {
+                    "event": "user",
+                    "text": entry["text"],
+                    "timestamp": entry["ts"],
+                    "parse_data": parse_data,
+                }
+            )
         elif entry["from"] == "agent":
             metadata = {"agent_id": entry.get("agent_id")}
             events.append(
@@ -301,9 +310,9 @@ class Desk:
             conversation_id, {"from": "system", "ts": time.time(), "text": self.phrases.closing}
         )
 
-    async def _end(self, conversation_id: str, agent: Agent, owner: str) -> None:
+    async def _end(self, conversation_id: str, agent: Agent, owner: Owner) -> None:
         await self._owned(conversation_id, agent)
-        start = await self.store.release(conversation_id, agent.agent_id, owner)  # type: ignore[arg-type]
+        start = await self.store.release(conversation_id, agent.agent_id, owner)
         if start is None:
             raise DeskError("forbidden", "该会话不由您接待", 403)
         events = mirror_events(await self.store.transcript(conversation_id, start))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from actions.settings import load_settings
+from actions.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +51,7 @@ class DeskSettings:
     rasa_retry_seconds: float = 1.0
     domain_path: Path = ROOT / "domain.yml"
     instance_id: str = field(default_factory=_instance_id)
-    company_name: str = "示例网"
+    company_name: str = Settings.company_name
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "DeskSettings":

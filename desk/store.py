@@ -21,12 +21,14 @@ Every change that must not interleave with another (accepting a ticket, opening 
 conversation back) is one Lua script, so two desk instances never both win.
 """
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, List, Literal, Tuple, cast
+from typing import Any, Callable, Dict, List, Literal, Tuple, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -125,6 +127,9 @@ return 0
 """
 
 
+PIPELINE_ATTEMPTS = 6
+
+
 def connect(redis_url: str) -> "Redis[str]":
     """A client that waits out a Redis restart (about 8 retries, up to 1 s apart)."""
     client: Redis[str] = Redis.from_url(
@@ -155,23 +160,45 @@ class DeskStore:
     async def conversation_of(self, visitor_token: str) -> str | None:
         return await self.redis.get(f"{P}visitor:{visitor_token}")
 
+    async def _pipelined(
+        self, commands: Callable[["Pipeline[str]"], Any], *, transaction: bool
+    ) -> List[Any]:
+        """Runs `commands` in one round trip, again if the connection broke (Redis restarting).
+
+        redis-py 4.6 retries single commands on connection errors but not pipelines. A
+        transaction cut off during EXEC may run twice; inbox delivery is at least once anyway.
+        """
+        for attempt in range(PIPELINE_ATTEMPTS):
+            try:
+                async with self.redis.pipeline(transaction=transaction) as pipe:
+                    commands(pipe)
+                    return cast(List[Any], await pipe.execute())
+            except (RedisConnectionError, RedisTimeoutError):
+                if attempt == PIPELINE_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
+        raise AssertionError("unreachable")
+
     async def start_conversation(self, visitor_token: str, conversation_id: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        def commands(pipe: "Pipeline[str]") -> None:
             pipe.set(f"{P}visitor:{visitor_token}", conversation_id, ex=self.visitor_ttl)
             pipe.hset(
                 f"{P}conv:{conversation_id}",
                 mapping={"owner": "bot", "created_at": str(time.time())},
             )
             pipe.expire(f"{P}conv:{conversation_id}", self.visitor_ttl)
-            await pipe.execute()
+
+        await self._pipelined(commands, transaction=True)
 
     async def touch_visitor(self, visitor_token: str, conversation_id: str) -> None:
         """Keeps an active visitor's session from expiring."""
-        async with self.redis.pipeline(transaction=False) as pipe:
+
+        def commands(pipe: "Pipeline[str]") -> None:
             pipe.expire(f"{P}visitor:{visitor_token}", self.visitor_ttl)
             pipe.expire(f"{P}conv:{conversation_id}", self.visitor_ttl)
             pipe.expire(f"{P}transcript:{conversation_id}", self.visitor_ttl)
-            await pipe.execute()
+
+        await self._pipelined(commands, transaction=False)
 
     async def owner(self, conversation_id: str) -> Tuple[str | None, str | None]:
         """(owner, agent id) of a conversation; (None, None) if there is none."""
@@ -289,11 +316,14 @@ class DeskStore:
         return await self.redis.hget(f"{P}agent:{agent_id}", "password_hash")
 
     async def agent(self, agent_id: str) -> Agent | None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hmget(f"{P}agent:{agent_id}", ["name", "capacity"])
-            pipe.hget(f"{P}presence", agent_id)
-            pipe.scard(f"{P}agent_convs:{agent_id}")
-            (name, capacity), status, active = await pipe.execute()
+        (name, capacity), status, active = await self._pipelined(
+            lambda pipe: (
+                pipe.hmget(f"{P}agent:{agent_id}", ["name", "capacity"]),
+                pipe.hget(f"{P}presence", agent_id),
+                pipe.scard(f"{P}agent_convs:{agent_id}"),
+            ),
+            transaction=False,
+        )
         if name is None:
             return None
         return Agent(agent_id, name, int(capacity), status or "offline", int(active))
@@ -313,10 +343,13 @@ class DeskStore:
     # Inboxes: what waits to go to Rasa, one conversation at a time
 
     async def push_inbox(self, conversation_id: str, item: Dict[str, Any]) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(f"{P}inbox:{conversation_id}", json.dumps(item, ensure_ascii=False))
-            pipe.sadd(f"{P}pending", conversation_id)
-            await pipe.execute()
+        await self._pipelined(
+            lambda pipe: (
+                pipe.rpush(f"{P}inbox:{conversation_id}", json.dumps(item, ensure_ascii=False)),
+                pipe.sadd(f"{P}pending", conversation_id),
+            ),
+            transaction=True,
+        )
 
     async def peek_inbox(self, conversation_id: str) -> Dict[str, Any] | None:
         raw = await self.redis.lindex(f"{P}inbox:{conversation_id}", 0)
@@ -326,18 +359,24 @@ class DeskStore:
         self, conversation_id: str, instance_id: str, ms: int
     ) -> Tuple[bool, Dict[str, Any] | None]:
         """Takes the inbox's lease if free and reads its first item, in one round trip."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.set(f"{P}lease:{conversation_id}", instance_id, nx=True, px=ms)
-            pipe.lindex(f"{P}inbox:{conversation_id}", 0)
-            leased, raw = await pipe.execute()
+        leased, raw = await self._pipelined(
+            lambda pipe: (
+                pipe.set(f"{P}lease:{conversation_id}", instance_id, nx=True, px=ms),
+                pipe.lindex(f"{P}inbox:{conversation_id}", 0),
+            ),
+            transaction=False,
+        )
         return bool(leased), None if raw is None else json.loads(raw)
 
     async def pop_and_peek(self, conversation_id: str) -> Dict[str, Any] | None:
         """Removes the delivered first item and reads the next, in one round trip."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.lpop(f"{P}inbox:{conversation_id}")
-            pipe.lindex(f"{P}inbox:{conversation_id}", 0)
-            _, raw = await pipe.execute()
+        _, raw = await self._pipelined(
+            lambda pipe: (
+                pipe.lpop(f"{P}inbox:{conversation_id}"),
+                pipe.lindex(f"{P}inbox:{conversation_id}", 0),
+            ),
+            transaction=True,
+        )
         return None if raw is None else cast(Dict[str, Any], json.loads(raw))
 
     async def forget_if_empty(self, conversation_id: str) -> bool:

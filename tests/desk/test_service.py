@@ -54,7 +54,12 @@ def test_mirroring_keeps_visitor_and_agent_lines_in_order_and_drops_system_lines
         {"from": "bot", "ts": 4.0, "text": "never while an agent owns it"},
     ]
     assert mirror_events(entries) == [
-        {"event": "user", "text": "我的订单没到", "timestamp": 2.0},
+        {
+            "event": "user",
+            "text": "我的订单没到",
+            "timestamp": 2.0,
+            "parse_data": {"text": "我的订单没到", "intent": {}, "entities": []},
+        },
         {
             "event": "bot",
             "text": "我帮您查一下",

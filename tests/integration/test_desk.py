@@ -7,6 +7,7 @@ every flow also crosses instances through Redis.
 import asyncio
 from typing import Any, Callable, List, Tuple
 
+import aiohttp
 import pytest
 
 from desk.clients import AgentClient, Message, VisitorClient
@@ -38,6 +39,28 @@ def test_bot_turn_through_the_desk(stack: Stack, text: Callable[[str], str]) -> 
         ("bot", text("utter_faq/business_hours")),
         ("bot", text("utter_anything_else")),
     ]
+
+
+def test_a_reply_triggered_from_outside_reaches_the_visitor(
+    stack: Stack, text: Callable[[str], str]
+) -> None:
+    """Replies Rasa sends on its own (trigger_intent, reminders) come through the callback too."""
+
+    async def scenario() -> Message:
+        visitor = await new_visitor(stack.desk_urls[1], text)
+        async with aiohttp.ClientSession() as http:
+            async with http.post(
+                f"{stack.rasa_url}/conversations/{visitor.conversation_id}/trigger_intent",
+                params={"token": stack.rasa_token, "output_channel": "callback"},
+                json={"name": "greet"},
+            ) as response:
+                assert response.status == 200, await response.text()
+        reply = await visitor.messages.wait_for(lambda m: True, WAIT, start=1)
+        await visitor.close()
+        return reply
+
+    reply = run(scenario)
+    assert (reply["sender"], reply["text"]) == ("bot", text("utter_greet"))
 
 
 def test_buttons_arrive_as_quick_replies(
@@ -159,6 +182,8 @@ def test_hand_back_resumes_the_bot_with_what_happened(
     async def body(visitor: VisitorClient, agent: AgentClient) -> Tuple[Any, ...]:
         cid = str(visitor.conversation_id)
         await agent.send(cid, "您的问题已经处理好了")
+        await visitor.say("好的,我看到了")
+        await agent.messages.wait_for(lambda m: True, WAIT)
         status, answer = await agent.request("POST", f"/conversations/{cid}/handback")
         ended = await agent.ended.wait_for(lambda m: True, WAIT)
         back = await visitor.messages.wait_for(
@@ -179,7 +204,9 @@ def test_hand_back_resumes_the_bot_with_what_happened(
     tracker = bot.tracker(cid)
     assert tracker["paused"] is False
     bot_lines = [e.get("text") for e in tracker["events"] if e["event"] == "bot"]
+    user_lines = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
     assert "您的问题已经处理好了" in bot_lines  # the agent's words are in the bot's memory
+    assert user_lines[-2:] == ["好的,我看到了", "谢谢你"]  # and the visitor's, in order
 
 
 def test_close_sends_the_closing_line_and_a_new_message_reopens_to_the_bot(
@@ -187,6 +214,8 @@ def test_close_sends_the_closing_line_and_a_new_message_reopens_to_the_bot(
 ) -> None:
     async def body(visitor: VisitorClient, agent: AgentClient) -> Tuple[Any, ...]:
         cid = str(visitor.conversation_id)
+        await visitor.say("没有别的问题了")  # mirrored into Rasa's tracker when the agent closes
+        await agent.messages.wait_for(lambda m: True, WAIT)
         status, _ = await agent.request("POST", f"/conversations/{cid}/close")
         closing = await visitor.messages.wait_for(lambda m: m["text"] == phrases.closing, WAIT)
         again, _ = await agent.request("POST", f"/conversations/{cid}/close")

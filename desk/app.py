@@ -9,9 +9,10 @@ from sanic.response import HTTPResponse
 
 from desk import sockets
 from desk.blueprints import agent_api, health, pages, rasa_callback
+from desk.errors import DeskError
 from desk.phrases import load_phrases
 from desk.rasa_client import RasaClient
-from desk.service import Desk, DeskError
+from desk.service import Desk
 from desk.settings import DeskSettings
 from desk.store import DeskStore, connect
 
@@ -56,7 +57,7 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
         if not sio.manager_initialized:  # listen to other instances' emits from the start
             sio.manager_initialized = True
             sio.manager.initialize()
-        app.ctx.desk.start()
+        app.ctx.desk.delivery.start()
         logger.info(
             "desk %s up, redis %s, rasa %s",
             settings.instance_id,
@@ -65,7 +66,7 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
         )
 
     async def close_resources(app: Sanic, _: object) -> None:
-        await app.ctx.desk.stop()
+        await app.ctx.desk.delivery.stop()
         await app.ctx.desk.rasa.close()
         await app.ctx.redis.close()
 

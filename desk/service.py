@@ -4,17 +4,17 @@ A conversation's owner decides where a visitor's message goes (docs/desk.md): to
 conversation's inbox, to nobody but the transcript while queued, or straight to the agent.
 """
 
-import asyncio
 import logging
 import secrets
 import time
-from typing import Any, Dict, List, Set
+from typing import Any, Dict, List
 
 import socketio
 
-from actions.privacy import mask_personal_data
+from desk.delivery import LEASE_MS, RasaDelivery
+from desk.errors import DeskError
 from desk.phrases import Phrases
-from desk.rasa_client import RasaClient, RasaRejected, RasaUnavailable
+from desk.rasa_client import RasaClient
 from desk.settings import DeskSettings
 from desk.store import Agent, DeskStore, Owner
 
@@ -23,25 +23,9 @@ logger = logging.getLogger(__name__)
 VISITORS = "/"
 AGENTS = "/agent"
 AGENTS_ROOM = "agents"
-# An instance holds a conversation's inbox for LEASE_MS and renews it every HEARTBEAT_SECONDS
-# while it works; when an instance dies, another takes over within LEASE_MS + SWEEP_SECONDS.
-LEASE_MS = 10_000
-HEARTBEAT_SECONDS = 3.0
-SWEEP_SECONDS = 1.0
-REJECTED_ATTEMPTS = 3
 # Sent to Rasa for a new conversation so the bot opens with its opening line, as rasa-webchat's
 # initPayload would; it is not a line of the transcript.
 OPENING_PAYLOAD = "/greet"
-
-
-class DeskError(Exception):
-    """A request the desk refuses: `code` names why, `message` tells the person in Chinese."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = message
-        self.status = status
 
 
 def visitor_room(conversation_id: str) -> str:
@@ -127,20 +111,7 @@ class Desk:
         self.rasa = rasa
         self.sio = sio
         self.phrases = phrases
-        self._draining: Set[str] = set()
-        self._tasks: Set[asyncio.Task[None]] = set()
-        self._sweeper: asyncio.Task[None] | None = None
-
-    # Life cycle
-
-    def start(self) -> None:
-        self._sweeper = asyncio.create_task(self._sweep())
-
-    async def stop(self) -> None:
-        tasks = [t for t in (self._sweeper, *self._tasks) if t is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        self.delivery = RasaDelivery(settings, store, rasa, self.system_line)
 
     # Visitors
 
@@ -154,7 +125,7 @@ class Desk:
         token = secrets.token_urlsafe(32)
         conversation_id = secrets.token_hex(16)
         await self.store.start_conversation(token, conversation_id)
-        await self._enqueue(conversation_id, {"kind": "message", "text": OPENING_PAYLOAD})
+        await self.delivery.enqueue(conversation_id, {"kind": "message", "text": OPENING_PAYLOAD})
         return {"token": token, "conversation_id": conversation_id}
 
     async def visitor_message(self, conversation_id: str, text: Any) -> Dict[str, Any]:
@@ -175,7 +146,7 @@ class Desk:
                 namespace=AGENTS,
             )
         elif first is not None:  # this instance holds the lease: deliver from `first` on
-            self._spawn_drain(conversation_id, first)
+            self.delivery.spawn(conversation_id, first)
         return entry
 
     async def say_to_visitor(self, conversation_id: str, entry: Dict[str, Any]) -> Dict[str, Any]:
@@ -316,7 +287,7 @@ class Desk:
         if start is None:
             raise DeskError("forbidden", "该会话不由您接待", 403)
         events = mirror_events(await self.store.transcript(conversation_id, start))
-        await self._enqueue(conversation_id, {"kind": "resume", "events": events})
+        await self.delivery.enqueue(conversation_id, {"kind": "resume", "events": events})
         await self.sio.emit(
             "conversation_ended",
             {"conversation_id": conversation_id, "owner": owner},
@@ -324,100 +295,3 @@ class Desk:
             namespace=AGENTS,
         )
         logger.info("%s conversation=%s agent=%s", owner, conversation_id, agent.agent_id)
-
-    # Inboxes: to Rasa, one item at a time per conversation, by whichever instance holds the lease
-
-    async def _enqueue(self, conversation_id: str, item: Dict[str, Any]) -> None:
-        await self.store.push_inbox(conversation_id, item)
-        self._spawn_drain(conversation_id)
-
-    def _spawn_drain(
-        self, conversation_id: str, leased_first: Dict[str, Any] | None = None
-    ) -> None:
-        if conversation_id in self._draining and leased_first is None:
-            return
-        self._draining.add(conversation_id)
-        task = asyncio.create_task(self._drain(conversation_id, leased_first))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _drain(
-        self, conversation_id: str, leased_first: Dict[str, Any] | None = None
-    ) -> None:
-        """Delivers the inbox while holding its lease; `leased_first`: already held, first item."""
-        store, me = self.store, self.settings.instance_id
-        try:
-            while True:
-                item: Dict[str, Any] | None
-                if leased_first is not None:
-                    leased, item, leased_first = True, leased_first, None
-                else:
-                    leased, item = await store.lease_and_peek(conversation_id, me, LEASE_MS)
-                if not leased:
-                    break
-                heartbeat = asyncio.create_task(self._heartbeat(conversation_id))
-                try:
-                    while item is not None:
-                        await self._deliver(conversation_id, item)
-                        item = await store.pop_and_peek(conversation_id)
-                    await store.forget_if_empty(conversation_id)
-                finally:
-                    heartbeat.cancel()
-                    await store.drop_lease(conversation_id, me)
-                # Something may have arrived after the last look and before the lease went.
-                if await store.peek_inbox(conversation_id) is None:
-                    break
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("inbox of conversation %s", conversation_id)
-        finally:
-            self._draining.discard(conversation_id)
-
-    async def _heartbeat(self, conversation_id: str) -> None:
-        while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            await self.store.renew_lease(conversation_id, LEASE_MS)
-
-    async def _deliver(self, conversation_id: str, item: Dict[str, Any]) -> None:
-        """Sends one inbox item to Rasa, waiting out restarts; gives up only on rejections."""
-        told, rejected = False, 0
-        while True:
-            try:
-                if item["kind"] == "message":
-                    await self.rasa.send_message(conversation_id, item["text"])
-                else:
-                    await self.rasa.append_events(
-                        conversation_id, [*item["events"], {"event": "resume"}]
-                    )
-                return
-            except RasaUnavailable as error:
-                logger.warning("rasa unavailable for %s: %s", conversation_id, error)
-                if not told and item["kind"] == "message":
-                    await self.system_line(conversation_id, "bot_unavailable")
-                    told = True
-            except RasaRejected as error:
-                rejected += 1
-                logger.error(
-                    "rasa rejected %s (%d): %s",
-                    conversation_id,
-                    rejected,
-                    mask_personal_data(str(error)),
-                )
-                if rejected >= REJECTED_ATTEMPTS:
-                    if item["kind"] == "message":
-                        await self.system_line(conversation_id, "not_delivered")
-                    return
-            await asyncio.sleep(self.settings.rasa_retry_seconds)
-
-    async def _sweep(self) -> None:
-        """Picks up inboxes no instance is draining (after a restart or a dead instance)."""
-        while True:
-            try:
-                for conversation_id in await self.store.pending():
-                    self._spawn_drain(conversation_id)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("inbox sweep")
-            await asyncio.sleep(SWEEP_SECONDS)

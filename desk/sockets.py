@@ -10,7 +10,8 @@ from typing import Any, Callable, Dict
 
 import socketio
 
-from desk.service import AGENTS, AGENTS_ROOM, VISITORS, Desk, DeskError, agent_room, visitor_room
+from desk.errors import DeskError
+from desk.service import AGENTS, AGENTS_ROOM, VISITORS, Desk, agent_room, visitor_room
 from desk.store import Agent
 
 logger = logging.getLogger(__name__)

@@ -8,7 +8,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from desk.auth import new_token, verify_password
-from desk.service import Desk, DeskError
+from desk.errors import DeskError
+from desk.service import Desk
 from desk.store import PRESENCE_VALUES, Agent
 
 bp = Blueprint("agent_api", url_prefix="/api/agent")

@@ -6,7 +6,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from desk.service import DeskError
+from desk.errors import DeskError
 
 bp = Blueprint("rasa_callback")
 

@@ -4,8 +4,9 @@ from typing import Any
 
 import pytest
 
+from desk.errors import DeskError
 from desk.phrases import Phrases, load_phrases
-from desk.service import DeskError, bot_uttered, checked_text, mirror_events
+from desk.service import bot_uttered, checked_text, mirror_events
 from tests.conftest import ROOT
 
 

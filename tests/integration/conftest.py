@@ -3,11 +3,13 @@
 import asyncio
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Iterator, List, Tuple, TypeVar
 
 import pytest
 import redis
 import requests
+from playwright.sync_api import Browser, expect, sync_playwright
 
 from desk.clients import AgentClient, Message, VisitorClient
 from desk.phrases import Phrases, load_phrases
@@ -174,3 +176,28 @@ def agent_chat(
         return run(scenario)
 
     return with_chat
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+WAIT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless; a missing browser fails the tests (none is ever downloaded)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's package (apt-get install chromium)")
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()

@@ -5,48 +5,24 @@ console on desk 1; visitors are put on both instances, so the flows also cross i
 The `text`, `phrases` and `store` fixtures come from conftest.py.
 """
 
-from pathlib import Path
 from typing import Callable, Iterator, List, Tuple, TypeAlias
 
 import pytest
 import redis
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from desk.phrases import Phrases
 from desk.stack import Stack
-from tests.integration.conftest import AGENT_PASSWORD, AGENTS
+from tests.integration.conftest import AGENT_PASSWORD, AGENTS, WAIT_MS
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-WAIT_MS = 30_000
 SESSION_KEY = "desk_session_id"  # where chat.js keeps the visitor's session token
 
 Line = Tuple[str, str]  # (data-from, text) of one `.msg`
 OpenPage = Callable[[str], Page]
 Store: TypeAlias = "redis.Redis[str]"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless; a missing browser fails the tests (none is ever downloaded)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's package (apt-get install chromium)")
-    expect.set_options(timeout=WAIT_MS)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

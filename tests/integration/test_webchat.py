@@ -18,11 +18,11 @@ from typing import Any, Callable, Dict, Iterator, List, TypeAlias
 
 import pytest
 import redis
-from playwright.sync_api import Browser, Page, Request, WebSocket, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, WebSocket, expect
 
 from desk.stack import Stack
 from tests.conftest import ROOT
-from tests.integration.test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+from tests.integration.conftest import WAIT_MS
 
 pytestmark = pytest.mark.integration
 
@@ -99,20 +99,6 @@ def site(stack: Stack, bundle: Path, tmp_path_factory: pytest.TempPathFactory) -
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless; a missing browser fails the tests (none is ever downloaded)."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's package (apt-get install chromium)")
-    expect.set_options(timeout=WAIT_MS)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install chromium lock lint validate train test test-unit test-integration test-stories evaluate bench run clean
+.PHONY: help install chromium lock lint validate train directory test test-unit test-integration test-stories evaluate bench run clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -46,6 +46,10 @@ $(MODEL): $(BIN)/.installed $(MODEL_INPUTS)
 
 train: $(MODEL)  ## Train models/bot.tar.gz if the data, domain or config changed
 
+directory: install  ## Write the sample customer directory (1,200 customers) unless it exists
+	@f="$${DIRECTORY_PATH:-var/directory.sqlite3}"; test -f "$$f" && echo "customer directory: $$f" \
+	  || $(BIN)/python -m actions.directory generate
+
 test-unit: install  ## Unit tests of the actions (no servers)
 	$(BIN)/pytest -m "not integration"
 
@@ -64,7 +68,7 @@ evaluate: train  ## NLU cross-validation report (intent accuracy, macro F1, per-
 bench: train  ## Latency of the desk vs Rasa's REST channel, agent relay, handoff to console
 	$(BIN)/python scripts/bench.py
 
-run: train  ## Start Redis, the action server, Rasa and the desk; prints the chat and console URLs
+run: train directory  ## Start Redis, the action server, Rasa and the desk; prints the chat and console URLs
 	$(BIN)/python -m desk.stack
 
 clean:  ## Remove trained models and test results

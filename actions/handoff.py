@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff_signal import HANDOFF_SLOTS, build_handoff_signal
+from actions.handoff_signal import HANDOFF_SLOTS, VERIFICATION_SLOTS, build_handoff_signal
 from actions.privacy import mask_personal_data
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class ActionHandoff(Action):
             conversation_id=tracker.sender_id,
             events=tracker.events,
             intent=((tracker.latest_message or {}).get("intent") or {}).get("name"),
-            slots={name: tracker.get_slot(name) for name in HANDOFF_SLOTS},
+            slots={name: tracker.get_slot(name) for name in HANDOFF_SLOTS + VERIFICATION_SLOTS},
             now=time.time(),
         )
         logger.info(

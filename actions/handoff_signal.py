@@ -9,7 +9,13 @@ from typing import Any, Dict, List, Literal, Mapping, Sequence, TypedDict
 HANDOFF_SIGNAL_VERSION = 1
 
 Reason = Literal[
-    "request_human", "complaint", "account_lookup", "repeated_misunderstanding", "insult"
+    "request_human",
+    "complaint",
+    "account_lookup",
+    "repeated_misunderstanding",
+    "insult",
+    "account_verified",
+    "verification_exhausted",
 ]
 REASON_BY_INTENT: Dict[str, Reason] = {
     "complain": "complaint",
@@ -17,6 +23,8 @@ REASON_BY_INTENT: Dict[str, Reason] = {
 }
 # Slots the agent needs to see, in this order.
 HANDOFF_SLOTS = ("person_name", "phone", "account_number")
+# Slots the signal's `verification` is built from (not sent as they are).
+VERIFICATION_SLOTS = ("verification_status", "verification_method")
 
 
 class TranscriptLine(TypedDict):
@@ -37,6 +45,14 @@ class Summary(TypedDict):
     last_visitor_message: str | None
 
 
+class Verification(TypedDict):
+    """What the account verification came to in this conversation (docs/verification.md)."""
+
+    status: Literal["verified", "exhausted"]
+    account_number: str | None  # the verified record; for "exhausted", the last one tried
+    method: str | None  # "name" or "phone_last4" when verified
+
+
 class HandoffSignal(TypedDict):
     """The `handoff` object of the custom message the channel receives."""
 
@@ -45,6 +61,7 @@ class HandoffSignal(TypedDict):
     reason: Reason
     intent: str | None
     slots: Dict[str, Any]
+    verification: Verification | None
     summary: Summary
     transcript: List[TranscriptLine]
     created_at: float
@@ -92,6 +109,20 @@ def transcript(events: Sequence[Mapping[str, Any]]) -> List[TranscriptLine]:
     return lines
 
 
+def current_bot_turn(events: Sequence[Mapping[str, Any]]) -> List[str]:
+    """Names of the responses the bot has sent since the visitor's latest message."""
+    names: List[str] = []
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "user":
+            break
+        if kind == "bot":
+            name = (event.get("metadata") or {}).get("utter_action")
+            if name:
+                names.append(name)
+    return list(reversed(names))
+
+
 def last_bot_turn(events: Sequence[Mapping[str, Any]]) -> List[str]:
     """Names of the responses the bot sent just before the visitor's latest message."""
     latest_id: Any = None
@@ -113,21 +144,45 @@ def last_bot_turn(events: Sequence[Mapping[str, Any]]) -> List[str]:
     return list(reversed(names))
 
 
-def handoff_reason(intent: str | None, bot_turn: Sequence[str]) -> Reason:
+def handoff_reason(
+    intent: str | None, bot_turn: Sequence[str], current_turn: Sequence[str] = ()
+) -> Reason:
     """Why the conversation goes to a human.
 
-    A complaint or an account lookup says so itself; a visitor accepting a human the bot
-    offered was offered it because of repeated misunderstanding or insults; anything else is
-    an explicit request.
+    A verification that just succeeded (`current_turn`: what the bot said since the visitor's
+    latest message) hands over a verified visitor. A complaint or an account lookup says so
+    itself; a visitor accepting a human the bot offered (`bot_turn`: what the bot said before
+    that message) was offered it because verification was exhausted, repeated
+    misunderstanding or insults; anything else is an explicit request.
     """
+    if "utter_verification_succeeded" in current_turn:
+        return "account_verified"
     if intent in REASON_BY_INTENT:
         return REASON_BY_INTENT[intent]
     if "utter_offer_human" in bot_turn:
+        if "utter_verification_locked" in bot_turn:
+            return "verification_exhausted"
         if "utter_default" in bot_turn:
             return "repeated_misunderstanding"
         if "utter_calm_down" in bot_turn:
             return "insult"
     return "request_human"
+
+
+def verification_of(slots: Mapping[str, Any]) -> Verification | None:
+    """The conversation's verification outcome from its slots, if it has one to report."""
+    status = slots.get("verification_status")
+    if status == "verified":
+        return Verification(
+            status="verified",
+            account_number=slots.get("account_number"),
+            method=slots.get("verification_method"),
+        )
+    if status == "locked":
+        return Verification(
+            status="exhausted", account_number=slots.get("account_number"), method=None
+        )
+    return None
 
 
 def summarize(lines: Sequence[TranscriptLine]) -> Summary:
@@ -156,9 +211,10 @@ def build_handoff_signal(
     return HandoffSignal(
         version=HANDOFF_SIGNAL_VERSION,
         conversation_id=conversation_id,
-        reason=handoff_reason(intent, last_bot_turn(events)),
+        reason=handoff_reason(intent, last_bot_turn(events), current_bot_turn(events)),
         intent=intent,
         slots={name: slots.get(name) for name in HANDOFF_SLOTS},
+        verification=verification_of(slots),
         summary=summarize(lines),
         transcript=lines,
         created_at=now,

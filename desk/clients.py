@@ -63,10 +63,15 @@ class _Inbox:
 
 
 class VisitorClient:
-    """A visitor's socket: `bot_uttered` lands in `messages`, `error` in `errors`."""
+    """A visitor's socket: `bot_uttered` lands in `messages`, `error` in `errors`.
 
-    def __init__(self, url: str) -> None:
+    `headers` go with the socket's HTTP request (the websocket handshake), e.g. an
+    `X-Forwarded-For` to pose as a visitor behind a proxy.
+    """
+
+    def __init__(self, url: str, headers: Dict[str, str] | None = None) -> None:
         self.url = url
+        self.headers = dict(headers or {})
         self.sio = socketio.AsyncClient(reconnection=False)
         self.messages = _Inbox()
         self.errors = _Inbox()
@@ -94,7 +99,12 @@ class VisitorClient:
     async def connect(self, session_id: str | None = None, timeout: float = 10) -> None:
         """Connects and asks for a session (an earlier one, or a new one)."""
         self._confirmed.clear()
-        await self.sio.connect(self.url, transports=["websocket"], wait_timeout=timeout)
+        await self.sio.connect(
+            self.url,
+            headers=dict(self.headers),  # a copy: engine.io removes a Cookie header from it
+            transports=["websocket"],
+            wait_timeout=timeout,
+        )
         await self.sio.emit("session_request", {"session_id": session_id})
         await asyncio.wait_for(self._confirmed.wait(), timeout)
 

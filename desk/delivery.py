@@ -105,7 +105,9 @@ class RasaDelivery:
         while True:
             try:
                 if item["kind"] == "message":
-                    await self.rasa.send_message(conversation_id, item["text"])
+                    await self.rasa.send_message(
+                        conversation_id, item["text"], item.get("metadata")
+                    )
                 else:
                     await self.rasa.append_events(
                         conversation_id, [*item["events"], {"event": "resume"}]

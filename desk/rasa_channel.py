@@ -5,14 +5,22 @@ every bot message; measured by `make bench`, that costs Rasa about 6 ms of CPU p
 subclass posts the same JSON to the same URL with the same token over one shared session.
 credentials.yml names it `desk.rasa_channel.KeepAliveCallbackInput`; its name stays `callback`,
 so the webhook (`/webhooks/callback/webhook`) and `output_channel=callback` are unchanged.
+
+The input side also keeps the `metadata` object the desk posts with a message (the visitor's
+`client_ip`): Rasa 3.6's `RestInput.receive` passes `get_metadata(request)` to `UserMessage`, and
+the processor stores it in the tracker's `user` event, but the stock `CallbackInput` webhook builds
+its `UserMessage` without metadata, so this subclass replaces that webhook.
 """
 
 import logging
-from typing import Any, Dict
+from typing import Any, Awaitable, Callable, Dict
 
 import aiohttp
 from rasa.core.channels.callback import CallbackInput, CallbackOutput
-from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +60,35 @@ class KeepAliveCallbackOutput(CallbackOutput):
 
 
 class KeepAliveCallbackInput(CallbackInput):
-    """Rasa's callback input channel whose replies use `KeepAliveCallbackOutput`."""
+    """Rasa's callback input channel: keeps message metadata; replies share one session."""
+
+    def get_metadata(self, request: Request) -> Dict[str, Any] | None:
+        """The `metadata` object of the posted JSON (None when absent or not an object)."""
+        body = request.json
+        metadata = body.get("metadata") if isinstance(body, dict) else None
+        return metadata if isinstance(metadata, dict) else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The stock callback webhook, with the request's metadata passed to `UserMessage`."""
+        callback_webhook = Blueprint("callback_webhook", __name__)
+
+        @callback_webhook.route("/", methods=["GET"])  # type: ignore[misc]
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @callback_webhook.route("/webhook", methods=["POST"])  # type: ignore[misc]
+        async def webhook(request: Request) -> HTTPResponse:
+            message = UserMessage(
+                self._extract_message(request),
+                self.get_output_channel(),
+                await self._extract_sender(request),
+                input_channel=self.name(),
+                metadata=self.get_metadata(request),
+            )
+            await on_new_message(message)
+            return response.text("success")
+
+        return callback_webhook
 
     def get_output_channel(self) -> CollectingOutputChannel:
         return KeepAliveCallbackOutput(self.callback_endpoint)

@@ -50,12 +50,19 @@ class RasaClient:
         except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
             raise RasaUnavailable(f"{path}: {error!r}") from error
 
-    async def send_message(self, conversation_id: str, text: str) -> None:
+    async def send_message(
+        self, conversation_id: str, text: str, metadata: Dict[str, Any] | None = None
+    ) -> None:
         """Hands a visitor message to the callback channel; returns when Rasa has answered.
 
-        The answers themselves arrive separately, posted to the desk's `/rasa/callback`.
+        `metadata` (e.g. `{"client_ip": "203.0.113.7"}`) ends up in the `metadata` of the
+        tracker's `user` event. The answers themselves arrive separately, posted to the desk's
+        `/rasa/callback`.
         """
-        await self._post("/webhooks/callback/webhook", {"sender": conversation_id, "message": text})
+        payload: Dict[str, Any] = {"sender": conversation_id, "message": text}
+        if metadata:
+            payload["metadata"] = metadata
+        await self._post("/webhooks/callback/webhook", payload)
 
     async def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", events)

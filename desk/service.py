@@ -2,6 +2,8 @@
 
 A conversation's owner decides where a visitor's message goes (docs/desk.md): to Rasa through the
 conversation's inbox, to nobody but the transcript while queued, or straight to the agent.
+Only the agent assigned to a conversation sees its phone, ID and account numbers in full; the
+queue and a queued conversation show them masked (`masked_ticket`, `masked_transcript`).
 """
 
 import logging
@@ -11,6 +13,7 @@ from typing import Any, Dict, List
 
 import socketio
 
+from actions.privacy import mask_personal_data
 from desk.delivery import LEASE_MS, RasaDelivery
 from desk.errors import DeskError
 from desk.phrases import Phrases
@@ -67,6 +70,87 @@ def checked_text(text: Any, limit: int, phrases: Phrases) -> str:
     return text
 
 
+def inbox_message(text: str, client_ip: str | None) -> Dict[str, Any]:
+    """The inbox item of a message for Rasa, with the visitor's address as its metadata.
+
+    The metadata is stored with the item, so a retry, or another instance, sends the same.
+    """
+    item: Dict[str, Any] = {"kind": "message", "text": text}
+    if client_ip:
+        item["metadata"] = {"client_ip": client_ip}
+    return item
+
+
+VERIFICATION_KEYS = ("status", "account_number", "method")
+VERIFICATION_STATUSES = ("verified", "exhausted")
+
+
+def verification_of(signal: Dict[str, Any]) -> Dict[str, Any] | None:
+    """The handoff signal's `verification` (docs/handoff.md), or None if absent or malformed."""
+    verification = signal.get("verification")
+    if not isinstance(verification, dict) or not all(k in verification for k in VERIFICATION_KEYS):
+        return None
+    status, account, method = (verification[k] for k in VERIFICATION_KEYS)
+    if status not in VERIFICATION_STATUSES:
+        return None
+    if not (account is None or isinstance(account, str)):
+        return None
+    if not (method is None or isinstance(method, str)):
+        return None
+    return {"status": status, "account_number": account, "method": method}
+
+
+def new_ticket(
+    conversation_id: str, signal: Dict[str, Any], phrases: Phrases, queued_at: float
+) -> Dict[str, Any]:
+    """The ticket a handoff signal opens; `verified` is the account number the visitor proved."""
+    reason = str(signal.get("reason", "request_human"))
+    verification = verification_of(signal)
+    ticket: Dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "reason": reason,
+        "reason_label": phrases.reason_label(reason),
+        "intent": signal.get("intent"),
+        "slots": signal.get("slots") or {},
+        "summary": signal.get("summary") or {},
+        "verification": verification,
+        "queued_at": queued_at,
+    }
+    if verification is not None and verification["status"] == "verified":
+        ticket["verified"] = verification["account_number"]
+    return ticket
+
+
+def _masked(value: Any) -> Any:
+    """`value` with personal numbers masked in every string in it."""
+    if isinstance(value, str):
+        return mask_personal_data(value)
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    return value
+
+
+MASKED_TICKET_KEYS = ("slots", "summary", "verified", "verification")
+
+
+def masked_ticket(ticket: Dict[str, Any]) -> Dict[str, Any]:
+    """The ticket as agents not assigned to it see it: numbers in what the visitor gave masked."""
+    return {k: _masked(v) if k in MASKED_TICKET_KEYS else v for k, v in ticket.items()}
+
+
+def masked_transcript(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Transcript lines as agents not assigned to the conversation see them."""
+    masked: List[Dict[str, Any]] = []
+    for entry in entries:
+        line = {**entry, "text": _masked(entry.get("text", ""))}
+        if "buttons" in entry:
+            line["buttons"] = _masked(entry["buttons"])
+        masked.append(line)
+    return masked
+
+
 def mirror_events(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Rasa tracker events for the lines of an agent-handled stretch: the bot keeps the context."""
     events: List[Dict[str, Any]] = []
@@ -115,8 +199,13 @@ class Desk:
 
     # Visitors
 
-    async def visitor_session(self, token: str | None) -> Dict[str, str]:
-        """The visitor's session: the one `token` names, or a new one with a new conversation."""
+    async def visitor_session(
+        self, token: str | None, client_ip: str | None = None
+    ) -> Dict[str, str]:
+        """The visitor's session: the one `token` names, or a new one with a new conversation.
+
+        A new conversation starts with the opening payload to Rasa, from `client_ip`.
+        """
         if token:
             conversation_id = await self.store.conversation_of(token)
             if conversation_id is not None:
@@ -125,16 +214,21 @@ class Desk:
         token = secrets.token_urlsafe(32)
         conversation_id = secrets.token_hex(16)
         await self.store.start_conversation(token, conversation_id)
-        await self.delivery.enqueue(conversation_id, {"kind": "message", "text": OPENING_PAYLOAD})
+        await self.delivery.enqueue(conversation_id, inbox_message(OPENING_PAYLOAD, client_ip))
         return {"token": token, "conversation_id": conversation_id}
 
-    async def visitor_message(self, conversation_id: str, text: Any) -> Dict[str, Any]:
-        """Records a visitor's message and passes it on as the conversation's owner requires."""
+    async def visitor_message(
+        self, conversation_id: str, text: Any, client_ip: str | None = None
+    ) -> Dict[str, Any]:
+        """Records a visitor's message and passes it on as the conversation's owner requires.
+
+        `client_ip`, the visitor's address, goes to Rasa with the message (its metadata).
+        """
         text = checked_text(text, self.settings.max_message_chars, self.phrases)
         owner, agent_id, entry, first = await self.store.visitor_line(
             conversation_id,
             {"from": "visitor", "ts": time.time(), "text": text},
-            {"kind": "message", "text": text},
+            inbox_message(text, client_ip),
             self.settings.instance_id,
             LEASE_MS,
         )
@@ -187,27 +281,21 @@ class Desk:
             await self.say_to_visitor(conversation_id, entry)
 
     async def open_ticket(self, conversation_id: str, signal: Dict[str, Any]) -> None:
-        reason = str(signal.get("reason", "request_human"))
-        ticket = {
-            "conversation_id": conversation_id,
-            "reason": reason,
-            "reason_label": self.phrases.reason_label(reason),
-            "intent": signal.get("intent"),
-            "slots": signal.get("slots") or {},
-            "summary": signal.get("summary") or {},
-            "queued_at": time.time(),
-        }
+        ticket = new_ticket(conversation_id, signal, self.phrases, time.time())
         ahead = await self.store.open_ticket(conversation_id, ticket)
         if ahead is None:
             return
-        logger.info("ticket conversation=%s reason=%s ahead=%d", conversation_id, reason, ahead)
+        logger.info(
+            "ticket conversation=%s reason=%s ahead=%d", conversation_id, ticket["reason"], ahead
+        )
         await self.broadcast_queue()
         await self.system_line(conversation_id, "queued", ahead=ahead)
 
     async def tickets(self) -> List[Dict[str, Any]]:
+        """The queue, oldest first, as every agent sees it: masked (nobody is assigned yet)."""
         now = time.time()
         return [
-            {**ticket, "waiting_seconds": round(now - ticket["queued_at"], 1)}
+            {**masked_ticket(ticket), "waiting_seconds": round(now - ticket["queued_at"], 1)}
             for ticket in await self.store.queue()
         ]
 
@@ -219,18 +307,27 @@ class Desk:
     # Agents
 
     async def conversation_view(self, conversation_id: str, agent: Agent) -> Dict[str, Any]:
-        """A conversation as the console shows it; only for its agent or while it is queued."""
+        """A conversation as the console shows it; only for its agent or while it is queued.
+
+        Only the agent assigned to it gets the numbers in full; a queued one comes masked.
+        """
         owner, agent_id = await self.store.owner(conversation_id)
         if owner is None:
             raise DeskError("not_found", "会话不存在", 404)
-        if not (owner == "queued" or (owner == "agent" and agent_id == agent.agent_id)):
+        assigned = owner == "agent" and agent_id == agent.agent_id
+        if not (owner == "queued" or assigned):
             raise DeskError("forbidden", "您没有权限查看该会话", 403)
+        ticket = await self.store.ticket(conversation_id)
+        transcript = await self.store.transcript(conversation_id)
+        if not assigned:
+            ticket = None if ticket is None else masked_ticket(ticket)
+            transcript = masked_transcript(transcript)
         return {
             "conversation_id": conversation_id,
             "owner": owner,
             "agent_id": agent_id,
-            "ticket": await self.store.ticket(conversation_id),
-            "transcript": await self.store.transcript(conversation_id),
+            "ticket": ticket,
+            "transcript": transcript,
         }
 
     async def accept(self, conversation_id: str, agent: Agent) -> Dict[str, Any]:

@@ -1,10 +1,11 @@
 """Every setting of the desk, read from environment variables with documented defaults."""
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Tuple
 
 from actions.settings import Settings, load_settings
 
@@ -13,6 +14,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _instance_id() -> str:
     return secrets.token_hex(4)
+
+
+def parse_addresses(value: str) -> Tuple[str, ...]:
+    """Comma-separated IP addresses, normalised (`::1`, not `0::1`); ValueError on a bad one."""
+    return tuple(
+        str(ipaddress.ip_address(part.strip())) for part in value.split(",") if part.strip()
+    )
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,9 @@ class DeskSettings:
         domain_path: the bot's domain, for the lines the desk says itself (`DESK_DOMAIN`).
         instance_id: name of this instance in leases and logs (`DESK_INSTANCE`, random).
         company_name: the company in the closing line (`COMPANY_NAME`, as the bot's).
+        trusted_proxies: addresses of reverse proxies whose `X-Forwarded-For` names the
+            visitor's address (`DESK_TRUSTED_PROXIES`, comma-separated IPs; default none: the
+            socket's peer address is the visitor's).
     """
 
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -52,6 +63,7 @@ class DeskSettings:
     domain_path: Path = ROOT / "domain.yml"
     instance_id: str = field(default_factory=_instance_id)
     company_name: str = Settings.company_name
+    trusted_proxies: Tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "DeskSettings":
@@ -78,4 +90,5 @@ class DeskSettings:
             domain_path=Path(env.get("DESK_DOMAIN", str(default.domain_path))),
             instance_id=env.get("DESK_INSTANCE") or _instance_id(),
             company_name=load_settings(env).company_name,
+            trusted_proxies=parse_addresses(env.get("DESK_TRUSTED_PROXIES", "")),
         )

@@ -2,11 +2,13 @@
 
 Visitors speak Rasa's socketio protocol, so rasa-webchat connects unchanged. A socket is bound to
 one visitor session at `session_request`; every later event uses that binding, never ids the
-client sends, so nobody can write into or read from another visitor's conversation.
+client sends, so nobody can write into or read from another visitor's conversation. The visitor's
+address, taken once at `connect`, goes to Rasa with each of their messages (`client_ip`).
 """
 
+import ipaddress
 import logging
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Collection, Dict
 
 import socketio
 
@@ -21,6 +23,51 @@ def _error(error: DeskError) -> Dict[str, str]:
     return {"error": error.code, "message": error.message}
 
 
+def _normalised(address: str) -> str | None:
+    """The address as `ipaddress` writes it, or None if it is not an IP address."""
+    try:
+        return str(ipaddress.ip_address(address.strip()))
+    except ValueError:
+        return None
+
+
+def peer_address(environ: Dict[str, Any]) -> str:
+    """The address the socket's HTTP request came from.
+
+    engine.io's Sanic driver sets `REMOTE_ADDR` to "127.0.0.1" for every request and keeps the
+    real peer only on the Sanic request it passes along, so that is asked first.
+    """
+    request = environ.get("sanic.request")
+    address = getattr(request, "ip", None)
+    if isinstance(address, str) and address:
+        return address
+    return str(environ.get("REMOTE_ADDR", ""))
+
+
+def client_ip(
+    remote_addr: str, forwarded_for: str | None, trusted_proxies: Collection[str]
+) -> str | None:
+    """The visitor's IP address: the peer's, or what a trusted proxy says in `X-Forwarded-For`.
+
+    From a trusted proxy the left-most entry counts (the client the first proxy saw); an entry
+    that is not a valid address is ignored, and the peer's address counts.
+
+    Args:
+        remote_addr: the peer address of the socket's HTTP request.
+        forwarded_for: the `X-Forwarded-For` header, if any (several headers joined by commas).
+        trusted_proxies: normalised addresses whose `X-Forwarded-For` is believed.
+
+    Returns:
+        The normalised address, or None if even the peer's is not an IP address.
+    """
+    peer = _normalised(remote_addr)
+    if peer is not None and peer in trusted_proxies and forwarded_for:
+        forwarded = _normalised(forwarded_for.split(",")[0])
+        if forwarded is not None:
+            return forwarded
+    return peer
+
+
 def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
     """Attaches the visitor and agent handlers to `sio`; `get_desk` gives the running desk."""
 
@@ -29,15 +76,26 @@ def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
             "error", {"code": error.code, "message": error.message}, to=sid, namespace=VISITORS
         )
 
+    @sio.on("connect", namespace=VISITORS)  # type: ignore[misc]
+    async def visitor_connect(sid: str, environ: Dict[str, Any], auth: Any = None) -> None:
+        """Notes the visitor's address in the socket's session, for their messages to Rasa."""
+        address = client_ip(
+            peer_address(environ),
+            environ.get("HTTP_X_FORWARDED_FOR"),
+            get_desk().settings.trusted_proxies,
+        )
+        await sio.save_session(sid, {"client_ip": address}, namespace=VISITORS)
+
     @sio.on("session_request", namespace=VISITORS)  # type: ignore[misc]
     async def session_request(sid: str, data: Any = None) -> None:
         desk = get_desk()
         token = data.get("session_id") if isinstance(data, dict) else None
-        session = await desk.visitor_session(token if isinstance(token, str) else None)
         previous = await sio.get_session(sid, namespace=VISITORS)
+        address = previous.get("client_ip")
+        session = await desk.visitor_session(token if isinstance(token, str) else None, address)
         if previous.get("conversation_id") not in (None, session["conversation_id"]):
             await sio.leave_room(sid, visitor_room(previous["conversation_id"]), namespace=VISITORS)
-        await sio.save_session(sid, session, namespace=VISITORS)
+        await sio.save_session(sid, {**previous, **session}, namespace=VISITORS)
         await sio.enter_room(sid, visitor_room(session["conversation_id"]), namespace=VISITORS)
         await sio.emit("session_confirm", session["token"], to=sid, namespace=VISITORS)
         history = await desk.store.transcript(session["conversation_id"])
@@ -58,7 +116,9 @@ def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
                 raise DeskError("no_session", desk.phrases.say("no_session"))
             if not isinstance(data, dict):
                 raise DeskError("malformed", desk.phrases.say("malformed"))
-            entry = await desk.visitor_message(session["conversation_id"], data.get("message"))
+            entry = await desk.visitor_message(
+                session["conversation_id"], data.get("message"), session.get("client_ip")
+            )
             return {"seq": entry["seq"]}
         except DeskError as error:
             await emit_error(sid, error)

@@ -8,6 +8,7 @@ window.DeskView = (function () {
     last_visitor_message: "访客最后一句", visitor_messages: "访客消息数", intents: "意图",
   };
   var FROM_LABELS = { visitor: "访客", bot: "机器人", agent: "客服", system: "系统" };
+  var METHOD_LABELS = { name: "核对姓名", phone_last4: "核对手机尾号", address: "核对地址" };
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -79,7 +80,8 @@ window.DeskView = (function () {
     return row;
   }
 
-  // Fills #ticket-info: reason, the account (prominent), slots and summary as key/value.
+  // Fills #ticket-info: reason, the account and its verification (prominent), slots and summary
+  // as key/value. A verified account shows "已验证" + the account; used-up checks "核验次数已用尽".
   function fillTicketInfo(box, t) {
     box.textContent = "";
     var head = box.appendChild(el("div", "row-head"));
@@ -87,11 +89,18 @@ window.DeskView = (function () {
     if (!t) return;
     if (t.queued_at) head.appendChild(el("span", "muted", "排队于 " + fmtTime(t.queued_at)));
     var slots = t.slots && typeof t.slots === "object" ? t.slots : {}, verified = t.verified;
-    var account = slots.account_number || slots.account || (typeof verified === "string" ? verified : null);
-    if (verified || account) {
-      var acc = box.appendChild(el("div", "ticket-account" + (verified ? " verified" : "")));
-      acc.appendChild(el("span", "label", verified ? "已验证账号" : "账号"));
-      acc.appendChild(el("strong", null, fmtValue(account || (typeof verified === "object" ? verified : "已验证"))));
+    var check = t.verification && typeof t.verification === "object" ? t.verification : {};
+    var status = check.status || (verified ? "verified" : null);
+    var account = typeof verified === "string" && verified ? verified
+      : check.account_number || slots.account_number || slots.account || null;
+    if (status === "verified" || status === "exhausted" || account) {
+      var cls = status === "verified" ? " verified" : status === "exhausted" ? " exhausted" : "";
+      var acc = box.appendChild(el("div", "ticket-account" + cls));
+      if (status === "verified") acc.appendChild(el("strong", "check-status", "已验证"));
+      if (status === "exhausted") acc.appendChild(el("strong", "check-status", "核验次数已用尽"));
+      if (account && status !== "verified") acc.appendChild(el("span", "label", "账号"));
+      if (account) acc.appendChild(el("strong", "account", fmtValue(account)));
+      if (status && METHOD_LABELS[check.method]) acc.appendChild(el("span", "label", METHOD_LABELS[check.method]));
     }
     var dl = el("dl", "kv");
     Object.keys(slots).forEach(function (key) {

@@ -6,10 +6,12 @@ from rasa_sdk.events import ActionExecuted, ConversationPaused
 from actions.handoff import ActionHandoff
 from actions.handoff_signal import (
     build_handoff_signal,
+    current_bot_turn,
     handoff_reason,
     last_bot_turn,
     summarize,
     transcript,
+    verification_of,
 )
 from tests.conftest import bot_event, user_event
 
@@ -89,10 +91,81 @@ def test_last_bot_turn_of_a_first_message_is_empty() -> None:
         ("affirm", ["utter_calm_down", "utter_offer_human"], "insult"),
         ("request_human", ["utter_calm_down"], "request_human"),
         ("complain", ["utter_calm_down", "utter_offer_human"], "complaint"),
+        ("affirm", ["utter_verification_locked", "utter_offer_human"], "verification_exhausted"),
+        ("request_human", ["utter_verification_locked"], "request_human"),
     ],
 )
 def test_handoff_reason(intent: str, turn: List[str], reason: str) -> None:
     assert handoff_reason(intent, turn) == reason
+
+
+def test_a_verification_that_just_succeeded_is_the_reason() -> None:
+    current = ["utter_verification_succeeded", "utter_handoff"]
+    assert handoff_reason("inform", ["utter_ask_verification_fact"], current) == (
+        "account_verified"
+    )
+    assert handoff_reason("request_human", [], ["utter_handoff"]) == "request_human"
+
+
+def test_current_bot_turn_is_what_followed_the_latest_message() -> None:
+    events = [
+        bot_event("请您提供户号", "utter_ask_account_number"),
+        user_event("王芳", "inform"),
+        bot_event("感谢您的耐心配合……", "utter_verification_succeeded"),
+        bot_event("正在为您转接人工客服……", "utter_handoff"),
+    ]
+    assert current_bot_turn(events) == ["utter_verification_succeeded", "utter_handoff"]
+    assert current_bot_turn([*events, user_event("你好", "greet")]) == []
+
+
+@pytest.mark.parametrize(
+    ("slots", "verification"),
+    [
+        ({}, None),
+        ({"verification_status": "open", "account_number": "5108293746"}, None),
+        ({"verification_status": "mismatch", "account_number": "5108293746"}, None),
+        (
+            {
+                "verification_status": "verified",
+                "account_number": "5108293746",
+                "verification_method": "name",
+            },
+            {"status": "verified", "account_number": "5108293746", "method": "name"},
+        ),
+        (
+            {"verification_status": "locked", "account_number": "5108293746"},
+            {"status": "exhausted", "account_number": "5108293746", "method": None},
+        ),
+    ],
+)
+def test_verification_of_the_slots(
+    slots: Dict[str, Any], verification: Dict[str, Any] | None
+) -> None:
+    assert verification_of(slots) == verification
+
+
+def test_action_attaches_a_verified_account(dispatcher, tracker_factory, domain) -> None:
+    events = [
+        user_event("5108293746", "inform"),
+        bot_event("请您再提供一项……", "utter_ask_verification_fact"),
+        user_event("王芳", "inform"),
+        bot_event("感谢您的耐心配合……", "utter_verification_succeeded"),
+        bot_event("正在为您转接人工客服……", "utter_handoff"),
+    ]
+    slots = {
+        "account_number": "5108293746",
+        "verification_status": "verified",
+        "verification_method": "name",
+    }
+    ActionHandoff().run(dispatcher, tracker_factory(slots=slots, events=events), domain)
+    signal = dispatcher.messages[0]["custom"]["handoff"]
+    assert signal["reason"] == "account_verified"
+    assert signal["verification"] == {
+        "status": "verified",
+        "account_number": "5108293746",
+        "method": "name",
+    }
+    assert signal["slots"] == {"person_name": None, "phone": None, "account_number": "5108293746"}
 
 
 def test_summary() -> None:
@@ -118,6 +191,7 @@ def test_signal() -> None:
         "reason": "request_human",
         "intent": "request_human",
         "slots": {"person_name": None, "phone": "13812345678", "account_number": None},
+        "verification": None,
         "summary": summarize(transcript(events)),
         "transcript": transcript(events),
         "created_at": 1700000000.0,

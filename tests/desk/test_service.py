@@ -1,12 +1,26 @@
-"""The desk's pure functions: socket payloads, tracker mirroring, message checks."""
+"""The desk's pure functions: socket payloads, tracker mirroring, message checks, tickets and
+what agents not assigned to a conversation see of it."""
 
-from typing import Any
+import asyncio
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
 from desk.errors import DeskError
 from desk.phrases import Phrases, load_phrases
-from desk.service import bot_uttered, checked_text, mirror_events
+from desk.service import (
+    Desk,
+    bot_uttered,
+    checked_text,
+    inbox_message,
+    masked_ticket,
+    masked_transcript,
+    mirror_events,
+    new_ticket,
+    verification_of,
+)
+from desk.settings import DeskSettings
+from desk.store import Agent
 from tests.conftest import ROOT
 
 
@@ -105,3 +119,206 @@ def test_hostile_text_passes_unchanged(phrases: Phrases) -> None:
     """Escaping is the pages' job: the desk stores and relays exactly what was typed."""
     for text in ["<script>alert(1)</script>", "'; DROP TABLE users; --", "😀" * 10]:
         assert checked_text(text, 1000, phrases) == text
+
+
+def test_inbox_messages_carry_the_visitors_address_as_rasa_metadata() -> None:
+    assert inbox_message("你好", "203.0.113.7") == {
+        "kind": "message",
+        "text": "你好",
+        "metadata": {"client_ip": "203.0.113.7"},
+    }
+    assert inbox_message("/greet", None) == {"kind": "message", "text": "/greet"}
+
+
+SIGNAL: Dict[str, Any] = {
+    "version": 1,
+    "conversation_id": "c1",
+    "reason": "account_verified",
+    "intent": "account_lookup",
+    "slots": {"person_name": "张三", "phone": "13812345678", "account_number": "1234567890"},
+    "summary": {"visitor_messages": 4, "intents": ["account_lookup"]},
+    "verification": {"status": "verified", "account_number": "1234567890", "method": "name"},
+    "transcript": [],
+    "created_at": 1.0,
+}
+
+
+def test_a_verified_handoff_opens_a_ticket_with_the_verified_account(phrases: Phrases) -> None:
+    assert new_ticket("c1", SIGNAL, phrases, 100.5) == {
+        "conversation_id": "c1",
+        "reason": "account_verified",
+        "reason_label": "已验证",
+        "intent": "account_lookup",
+        "slots": {"person_name": "张三", "phone": "13812345678", "account_number": "1234567890"},
+        "summary": {"visitor_messages": 4, "intents": ["account_lookup"]},
+        "verification": {"status": "verified", "account_number": "1234567890", "method": "name"},
+        "verified": "1234567890",
+        "queued_at": 100.5,
+    }
+
+
+def test_used_up_checks_are_on_the_ticket_but_nothing_is_verified(phrases: Phrases) -> None:
+    verification = {"status": "exhausted", "account_number": "1234567890", "method": None}
+    signal = {**SIGNAL, "reason": "verification_exhausted", "verification": verification}
+    ticket = new_ticket("c1", signal, phrases, 1.0)
+    assert (ticket["reason_label"], ticket["verification"]) == ("核验次数已用尽", verification)
+    assert "verified" not in ticket
+
+
+def test_a_signal_without_verification_opens_the_same_ticket_as_before(phrases: Phrases) -> None:
+    signal = {"reason": "complaint", "intent": "complain", "slots": None}
+    assert new_ticket("c2", signal, phrases, 2.0) == {
+        "conversation_id": "c2",
+        "reason": "complaint",
+        "reason_label": "投诉",
+        "intent": "complain",
+        "slots": {},
+        "summary": {},
+        "verification": None,
+        "queued_at": 2.0,
+    }
+
+
+@pytest.mark.parametrize(
+    "verification",
+    [
+        None,
+        "verified",
+        {},
+        {"status": "verified", "account_number": "1234567890"},  # a key missing
+        {"status": "maybe", "account_number": "1234567890", "method": "name"},
+        {"status": "verified", "account_number": 1234567890, "method": "name"},
+        {"status": "verified", "account_number": "1234567890", "method": ["name"]},
+    ],
+)
+def test_a_malformed_verification_counts_as_none(verification: Any) -> None:
+    assert verification_of({"verification": verification}) is None
+
+
+def test_verification_keeps_only_the_known_keys() -> None:
+    given = {"status": "verified", "account_number": None, "method": None, "extra": 1}
+    assert verification_of({"verification": given}) == {
+        "status": "verified",
+        "account_number": None,
+        "method": None,
+    }
+
+
+TICKET: Dict[str, Any] = {
+    "conversation_id": "0123456789abcdef0123456789012345",
+    "reason": "account_verified",
+    "reason_label": "已验证",
+    "intent": "account_lookup",
+    "slots": {"person_name": "张三", "phone": "13812345678", "account_number": "1234567890"},
+    "summary": {
+        "visitor_messages": 2,
+        "intents": ["account_lookup"],
+        "last_visitor_message": "身份证110101199003074512,银行卡6222 0212 3456 7890 128",
+    },
+    "verification": {"status": "verified", "account_number": "1234567890", "method": "name"},
+    "verified": "1234567890",
+    "queued_at": 1.0,
+}
+
+
+def test_tickets_are_masked_for_agents_not_assigned() -> None:
+    assert masked_ticket(TICKET) == {
+        "conversation_id": "0123456789abcdef0123456789012345",
+        "reason": "account_verified",
+        "reason_label": "已验证",
+        "intent": "account_lookup",
+        "slots": {"person_name": "张三", "phone": "138****5678", "account_number": "123***7890"},
+        "summary": {
+            "visitor_messages": 2,
+            "intents": ["account_lookup"],
+            "last_visitor_message": "身份证110***********4512,银行卡622************0128",
+        },
+        "verification": {"status": "verified", "account_number": "123***7890", "method": "name"},
+        "verified": "123***7890",
+        "queued_at": 1.0,
+    }
+    assert TICKET["slots"]["phone"] == "13812345678"  # the stored ticket is left alone
+
+
+TRANSCRIPT: List[Dict[str, Any]] = [
+    {"seq": 0, "ts": 1.0, "from": "visitor", "text": "我的手机号是13812345678 户号1234567890"},
+    {
+        "seq": 1,
+        "ts": 2.0,
+        "from": "bot",
+        "text": "请确认户号1234567890",
+        "buttons": [{"title": "是1234567890", "payload": '/affirm{"account":"1234567890"}'}],
+    },
+    {"seq": 2, "ts": 3.0, "from": "agent", "text": "您的尾号5678", "agent_id": "1001"},
+]
+
+
+def test_transcripts_are_masked_for_agents_not_assigned() -> None:
+    assert masked_transcript(TRANSCRIPT) == [
+        {"seq": 0, "ts": 1.0, "from": "visitor", "text": "我的手机号是138****5678 户号123***7890"},
+        {
+            "seq": 1,
+            "ts": 2.0,
+            "from": "bot",
+            "text": "请确认户号123***7890",
+            "buttons": [{"title": "是123***7890", "payload": '/affirm{"account":"123***7890"}'}],
+        },
+        {"seq": 2, "ts": 3.0, "from": "agent", "text": "您的尾号5678", "agent_id": "1001"},
+    ]
+
+
+class FakeStore:
+    """The few store reads `Desk.conversation_view` and `Desk.tickets` make."""
+
+    def __init__(self, owner: str, agent_id: str | None) -> None:
+        self._owner = (owner, agent_id)
+
+    async def owner(self, conversation_id: str) -> Tuple[str, str | None]:
+        return self._owner
+
+    async def ticket(self, conversation_id: str) -> Dict[str, Any]:
+        return TICKET
+
+    async def transcript(self, conversation_id: str) -> List[Dict[str, Any]]:
+        return TRANSCRIPT
+
+    async def queue(self) -> List[Dict[str, Any]]:
+        return [TICKET]
+
+
+def desk_over(store: FakeStore, phrases: Phrases) -> Desk:
+    return Desk(DeskSettings(), store, None, None, phrases)  # type: ignore[arg-type]
+
+
+AGENT = Agent("1001", "王芳", 3, "online", 1)
+
+
+@pytest.mark.parametrize(
+    ("owner", "agent_id", "masked"),
+    [("queued", None, True), ("agent", "1001", False)],
+)
+def test_only_the_assigned_agent_sees_the_numbers(
+    phrases: Phrases, owner: str, agent_id: str | None, masked: bool
+) -> None:
+    desk = desk_over(FakeStore(owner, agent_id), phrases)
+    view = asyncio.run(desk.conversation_view("c1", AGENT))
+    assert view == {
+        "conversation_id": "c1",
+        "owner": owner,
+        "agent_id": agent_id,
+        "ticket": masked_ticket(TICKET) if masked else TICKET,
+        "transcript": masked_transcript(TRANSCRIPT) if masked else TRANSCRIPT,
+    }
+
+
+def test_another_agents_conversation_stays_closed(phrases: Phrases) -> None:
+    desk = desk_over(FakeStore("agent", "1002"), phrases)
+    with pytest.raises(DeskError) as raised:
+        asyncio.run(desk.conversation_view("c1", AGENT))
+    assert (raised.value.code, raised.value.status) == ("forbidden", 403)
+
+
+def test_the_queue_every_agent_sees_is_masked(phrases: Phrases) -> None:
+    [ticket] = asyncio.run(desk_over(FakeStore("queued", None), phrases).tickets())
+    assert ticket == {**masked_ticket(TICKET), "waiting_seconds": ticket["waiting_seconds"]}
+    assert ticket["slots"]["phone"] == "138****5678"

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pytest
+
 from desk.settings import DeskSettings
 
 
@@ -12,6 +14,7 @@ def test_defaults() -> None:
     assert (settings.port, settings.max_message_chars) == (5080, 1000)
     assert settings.company_name == "示例网"
     assert settings.rasa_token is None
+    assert settings.trusted_proxies == ()
 
 
 def test_every_variable_is_read() -> None:
@@ -30,6 +33,7 @@ def test_every_variable_is_read() -> None:
             "DESK_DOMAIN": "/tmp/domain.yml",
             "DESK_INSTANCE": "desk-a",
             "COMPANY_NAME": "家如何网",
+            "DESK_TRUSTED_PROXIES": "10.0.0.2, 2001:DB8::1,",
         }
     )
     assert settings == DeskSettings(
@@ -46,8 +50,14 @@ def test_every_variable_is_read() -> None:
         domain_path=Path("/tmp/domain.yml"),
         instance_id="desk-a",
         company_name="家如何网",
+        trusted_proxies=("10.0.0.2", "2001:db8::1"),
     )
 
 
 def test_instances_get_distinct_names_by_default() -> None:
     assert DeskSettings.from_env({}).instance_id != DeskSettings.from_env({}).instance_id
+
+
+def test_a_trusted_proxy_that_is_not_an_address_stops_the_start() -> None:
+    with pytest.raises(ValueError, match="proxy.example"):
+        DeskSettings.from_env({"DESK_TRUSTED_PROXIES": "10.0.0.2,proxy.example"})

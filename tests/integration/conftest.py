@@ -11,10 +11,12 @@ import redis
 import requests
 from playwright.sync_api import Browser, expect, sync_playwright
 
+from actions.directory import SqliteDirectory, generate_sample
 from desk.clients import AgentClient, Message, VisitorClient
 from desk.phrases import Phrases, load_phrases
 from desk.stack import MODEL, Stack, StartError, free_port
 from tests.conftest import ROOT
+from tests.integration.crm import StandInCrm
 
 START_TIMEOUT = 240.0
 CONFIG = {"COMPANY_NAME": "测试网", "BOT_NAME": "小测", "AGENT_ID": "8848"}
@@ -27,12 +29,14 @@ class Bot:
     url: str
     token: str
 
-    def say(self, sender: str, message: str) -> List[Dict[str, Any]]:
-        response = requests.post(
-            f"{self.url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message},
-            timeout=30,
-        )
+    def say(
+        self, sender: str, message: str, metadata: Dict[str, Any] | None = None
+    ) -> List[Dict[str, Any]]:
+        """Sends a visitor message; `metadata` is what the desk adds (e.g. the client IP)."""
+        body: Dict[str, Any] = {"sender": sender, "message": message}
+        if metadata is not None:
+            body["metadata"] = metadata
+        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
         response.raise_for_status()
         replies: List[Dict[str, Any]] = response.json()
         return replies
@@ -59,11 +63,37 @@ AGENTS = {"2001": "王芳", "2002": "李强", "2003": "赵敏"}
 AGENT_PASSWORD = "test-password-1"
 
 
+CRM_TOKEN = "crm-test-token"
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def directory_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated customer directory (1,200 customers), as `make directory` writes it."""
+    path = tmp_path_factory.mktemp("directory") / "directory.sqlite3"
+    generate_sample(path, count=1200)
+    return path
+
+
+@pytest.fixture(scope="session")
+def crm(directory_path: Path) -> Iterator[StandInCrm]:
+    """The company's CRM, stood in for by the HTTP contract over the generated directory.
+
+    The action server is pointed at it (DIRECTORY_URL), so tests count real directory checks.
+    """
+    stand_in = StandInCrm(SqliteDirectory(directory_path), token=CRM_TOKEN)
+    stand_in.start_in_thread()
+    try:
+        yield stand_in
+    finally:
+        stand_in.stop_thread()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, crm: StandInCrm) -> Iterator[Stack]:
     """Embedded Redis, the action server, Rasa and two desk instances sharing them.
 
     Rasa's callback channel posts to the first desk; tests put visitors and agents on either.
+    Visitors may pose behind a proxy (X-Forwarded-For) to have distinct client addresses.
     """
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first")
@@ -72,7 +102,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         log_dir=root / "logs",
         redis_dir=root / "redis",
         desk_ports=[free_port(), free_port()],
-        extra_env={**CONFIG, "DESK_RASA_RETRY_SECONDS": "0.5"},
+        extra_env={
+            **CONFIG,
+            "DESK_RASA_RETRY_SECONDS": "0.5",
+            "DESK_TRUSTED_PROXIES": "127.0.0.1",
+            "DIRECTORY_URL": crm.base_url,
+            "DIRECTORY_TOKEN": CRM_TOKEN,
+        },
     )
     try:
         stack.start(timeout=START_TIMEOUT)
@@ -131,9 +167,11 @@ def bot_texts(messages: List[Message]) -> List[Tuple[str, str]]:
     return [(m["sender"], m["text"]) for m in messages]
 
 
-async def new_visitor(url: str, text: Callable[[str], str]) -> VisitorClient:
-    """A visitor with a new session, after the bot's opening line."""
-    visitor = VisitorClient(url)
+async def new_visitor(
+    url: str, text: Callable[[str], str], headers: Dict[str, str] | None = None
+) -> VisitorClient:
+    """A visitor with a new session, after the bot's opening line; `headers` for the socket."""
+    visitor = VisitorClient(url, headers=headers)
     await visitor.connect()
     opening = await visitor.messages.wait_for(lambda m: True, WAIT)
     assert (opening["sender"], opening["text"]) == ("bot", text("utter_opening"))

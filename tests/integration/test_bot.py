@@ -20,6 +20,7 @@ SLOTS = {
     "company_name": CONFIG["COMPANY_NAME"],
     "bot_name": CONFIG["BOT_NAME"],
     "agent_id": CONFIG["AGENT_ID"],
+    "verification_limit": "3",  # VERIFY_ACCOUNT_LIMIT's default
 }
 
 
@@ -170,15 +171,18 @@ def test_complaint_is_recorded_then_handed_off(bot: Bot, sender: str, say) -> No
     assert (signal["reason"], signal["intent"]) == ("complaint", "complain")
 
 
-def test_account_lookup_hands_off_with_the_account_number(bot: Bot, sender: str, say) -> None:
+def test_account_lookup_with_the_number_asks_only_for_the_second_fact(
+    bot: Bot, sender: str, say
+) -> None:
     replies = bot.say(sender, "帮我查查户号5201314078的账户")
-    assert replies[:2] == [
-        say(sender, "utter_account_verification_needed"),
-        say(sender, "utter_handoff"),
+    assert replies == [
+        say(sender, "utter_verification_intro"),
+        say(sender, "utter_ask_verification_fact"),
     ]
-    signal = handoff_of(replies)
-    assert signal["reason"] == "account_lookup"
-    assert signal["slots"]["account_number"] == "5201314078"
+    tracker = bot.tracker(sender)
+    assert tracker["active_loop"]["name"] == "account_verification_form"
+    assert tracker["slots"]["account_number"] == "5201314078"
+    assert tracker["slots"]["requested_slot"] == "verification_fact"
 
 
 def test_second_insult_offers_a_human_and_the_reason_is_insult(bot: Bot, sender: str, say) -> None:

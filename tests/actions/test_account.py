@@ -1,0 +1,238 @@
+"""The account actions: exact events and response names, over real Redis and SQLite."""
+
+import asyncio
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.account import (
+    ActionStartVerification,
+    ActionVerifyAccount,
+    ValidateAccountVerificationForm,
+    client_ip,
+)
+from actions.directory import Customer, SqliteDirectory, generate_sample
+from actions.services import Services
+from actions.settings import Settings
+from actions.verification_limits import AttemptLimiter, connect
+from tests.conftest import TrackerFactory, user_event
+
+
+@pytest.fixture(scope="module")
+def directory_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("directory") / "directory.sqlite3"
+    generate_sample(path, count=1000, seed=11)
+    return path
+
+
+@pytest.fixture
+def customer(directory_path: Path) -> Customer:
+    with sqlite3.connect(directory_path) as db:
+        row = db.execute(
+            "SELECT account_number, name, phone, address FROM customers ORDER BY RANDOM() LIMIT 1"
+        ).fetchone()
+    return Customer(*row)
+
+
+def run(action: Any, dispatcher: CollectingDispatcher, tracker: Any, redis_url: str, path: Path):  # type: ignore[no-untyped-def]
+    """Runs `action` (a class) with services on the test Redis and directory."""
+
+    async def scenario() -> List[Dict[str, Any]]:
+        limiter = AttemptLimiter(connect(redis_url))
+        services = Services(Settings(), limiter, SqliteDirectory(path))
+        try:
+            result: List[Dict[str, Any]] = await action(services).run(dispatcher, tracker, {})
+            return result
+        finally:
+            await limiter.close()
+
+    return asyncio.run(scenario())
+
+
+def visitor_message(text: str, ip: str | None = None, **entities: str) -> Dict[str, Any]:
+    event = user_event(
+        text,
+        "account_lookup",
+        entities=[{"entity": name, "value": value} for name, value in entities.items()],
+    )
+    if ip is not None:
+        event["metadata"] = {"client_ip": ip}
+    return event
+
+
+def new_ip() -> str:
+    return f"198.51.100.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:6]}"
+
+
+def test_client_ip_comes_from_the_latest_visitor_message() -> None:
+    events = [visitor_message("a", ip="203.0.113.1"), visitor_message("b", ip="203.0.113.2")]
+    assert client_ip(events) == "203.0.113.2"
+    assert client_ip([visitor_message("a")]) is None
+    assert client_ip([]) is None
+
+
+def test_start_opens_a_verification(
+    tracker_factory: TrackerFactory,
+    dispatcher: CollectingDispatcher,
+    redis_url: str,
+    directory_path: Path,
+) -> None:
+    tracker = tracker_factory(
+        slots={"account_number": "1111111111"}, events=[visitor_message("查下我的账户")]
+    )
+    events = run(ActionStartVerification, dispatcher, tracker, redis_url, directory_path)
+    assert events == [
+        SlotSet("account_number", None),  # an old 户号 is not reused: the form asks
+        SlotSet("verification_limit", "3"),
+        SlotSet("verification_status", "open"),
+    ]
+    assert dispatcher.messages == []
+
+
+def test_start_sets_no_slot_that_is_already_right(
+    tracker_factory: TrackerFactory,
+    dispatcher: CollectingDispatcher,
+    redis_url: str,
+    directory_path: Path,
+) -> None:
+    # the form validates every slot event of the turn it opens in: no needless ones
+    tracker = tracker_factory(events=[visitor_message("查下我的账户")])
+    events = run(ActionStartVerification, dispatcher, tracker, redis_url, directory_path)
+    assert events == [
+        SlotSet("verification_limit", "3"),
+        SlotSet("verification_status", "open"),
+    ]
+
+
+def test_start_keeps_the_number_in_the_request(
+    tracker_factory: TrackerFactory,
+    dispatcher: CollectingDispatcher,
+    redis_url: str,
+    directory_path: Path,
+) -> None:
+    message = visitor_message("查户号５１０８ ２９３７４６", account_number="５１０８ ２９３７４６")
+    events = run(
+        ActionStartVerification, dispatcher, tracker_factory(events=[message]), redis_url,
+        directory_path,
+    )  # fmt: skip
+    assert events[0] == SlotSet("account_number", "5108293746")
+
+
+def test_verify_then_three_failures_lock_the_visitor_in_a_new_chat(
+    tracker_factory: TrackerFactory,
+    redis_url: str,
+    directory_path: Path,
+    customer: Customer,
+) -> None:
+    ip = new_ip()
+
+    def verify(fact: str, conversation: str) -> List[Dict[str, Any]]:
+        tracker = tracker_factory(
+            slots={"account_number": customer.account_number, "verification_fact": fact},
+            events=[visitor_message(fact, ip=ip)],
+            sender_id=conversation,
+        )
+        return run(ActionVerifyAccount, CollectingDispatcher(), tracker, redis_url, directory_path)
+
+    first_chat = uuid.uuid4().hex
+    assert verify(customer.name, first_chat) == [
+        SlotSet("verification_status", "verified"),
+        SlotSet("verification_fact", None),
+        SlotSet("verification_remaining", "3"),
+        SlotSet("verification_method", "name"),
+    ]
+    assert verify("1234" if customer.phone[-4:] != "1234" else "4321", first_chat) == [
+        SlotSet("verification_status", "mismatch"),
+        SlotSet("verification_fact", None),
+        SlotSet("verification_remaining", "2"),
+    ]
+    assert verify("错误姓名", first_chat)[0] == SlotSet("verification_status", "mismatch")
+    assert verify("另一个名字", first_chat)[:3] == [
+        SlotSet("verification_status", "locked"),
+        SlotSet("verification_fact", None),
+        SlotSet("verification_remaining", "0"),
+    ]
+    # A new chat from the same address: no check left, not even for the right name.
+    start = tracker_factory(events=[visitor_message("查账户", ip=ip)], sender_id=uuid.uuid4().hex)
+    events = run(ActionStartVerification, CollectingDispatcher(), start, redis_url, directory_path)
+    assert events[-1] == SlotSet("verification_status", "locked")
+
+
+def test_verify_without_a_complete_answer_counts_nothing(
+    tracker_factory: TrackerFactory,
+    dispatcher: CollectingDispatcher,
+    redis_url: str,
+    directory_path: Path,
+) -> None:
+    tracker = tracker_factory(slots={"account_number": "12345", "verification_fact": "王芳"})
+    events = run(ActionVerifyAccount, dispatcher, tracker, redis_url, directory_path)
+    assert events == [SlotSet("verification_status", "open"), SlotSet("verification_fact", None)]
+
+
+def validate(slot: str, value: Any) -> tuple[Dict[str, Any], List[str]]:
+    dispatcher = CollectingDispatcher()
+    form = ValidateAccountVerificationForm()
+    method = getattr(form, f"validate_{slot}")
+    result: Dict[str, Any] = asyncio.run(method(value, dispatcher, None, {}))
+    return result, [m["response"] for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("5108293746", "5108293746"),
+        ("户号是 ５１０８-２９３７-４６", "5108293746"),
+        ("5108 2937 46", "5108293746"),
+    ],
+)
+def test_a_well_formed_account_number_is_taken(value: str, expected: str) -> None:
+    assert validate("account_number", value) == ({"account_number": expected}, [])
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["12345", "510829374612", "51082abc46", "", "<script>alert(1)</script>", "😀" * 50],
+)
+def test_a_malformed_account_number_is_asked_again(value: Any) -> None:
+    assert validate("account_number", value) == (
+        {"account_number": None},
+        ["utter_invalid_account_number"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("王芳", "王芳"),
+        ("户名是 李建国", "李建国"),
+        ("尾号８８１６", "8816"),
+        ("后四位1234", "1234"),
+    ],
+)
+def test_a_well_formed_fact_is_taken(value: str, expected: str) -> None:
+    assert validate("verification_fact", value) == ({"verification_fact": expected}, [])
+
+
+@pytest.mark.parametrize("value", ["12", "123456", "a", "", "'; DROP TABLE customers; --"])
+def test_a_malformed_fact_is_asked_again(value: str) -> None:
+    assert validate("verification_fact", value) == (
+        {"verification_fact": None},
+        ["utter_invalid_verification_fact"],
+    )
+
+
+@pytest.mark.parametrize("slot", ["account_number", "verification_fact"])
+def test_a_cleared_slot_is_not_an_answer(slot: str) -> None:
+    assert validate(slot, None) == ({slot: None}, [])
+
+
+def test_a_new_account_number_in_place_of_the_fact_replaces_the_old_one() -> None:
+    assert validate("verification_fact", "户号应该是5108293746") == (
+        {"account_number": "5108293746", "verification_fact": None},
+        [],
+    )

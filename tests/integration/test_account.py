@@ -1,0 +1,303 @@
+"""Account verification on the real stack: Rasa, the action server, Redis, the CRM over HTTP.
+
+The action server asks the stand-in CRM (tests/integration/conftest.py), which counts every
+directory check it receives, so these tests assert how many checks really happened.
+"""
+
+import sqlite3
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List
+
+import pytest
+
+from actions.directory import Customer
+from desk.phrases import Phrases
+from desk.stack import Stack
+from tests.integration.conftest import (
+    CONFIG,
+    WAIT,
+    Bot,
+    logged_in,
+    new_visitor,
+    run,
+)
+from tests.integration.crm import StandInCrm
+
+pytestmark = pytest.mark.integration
+
+SLOTS = {
+    "company_name": CONFIG["COMPANY_NAME"],
+    "bot_name": CONFIG["BOT_NAME"],
+    "agent_id": CONFIG["AGENT_ID"],
+    "verification_limit": "3",
+}
+Render = Callable[..., str]
+
+
+@pytest.fixture(scope="module")
+def said(domain: Dict[str, Any]) -> Render:
+    """The text of a response as the bot renders it, with slot values filled in."""
+
+    def render(response: str, **values: str) -> str:
+        text: str = domain["responses"][response][0]["text"]
+        return text.format(**{**SLOTS, **values})
+
+    return render
+
+
+@pytest.fixture(scope="module")
+def customers(directory_path: Path) -> Iterator[Customer]:
+    """Records of the generated directory, each handed to one test only."""
+    with sqlite3.connect(directory_path) as db:
+        rows = db.execute(
+            "SELECT account_number, name, phone, address FROM customers ORDER BY RANDOM()"
+        ).fetchall()
+    return iter([Customer(*row) for row in rows])
+
+
+class Visitor:
+    """One conversation over Rasa's REST channel, from one client address."""
+
+    def __init__(self, bot: Bot, ip: str | None = None) -> None:
+        self.bot = bot
+        self.sender = f"visitor-{uuid.uuid4().hex}"
+        self.ip = ip or random_ip()
+
+    def say(self, text: str) -> List[Dict[str, Any]]:
+        return self.bot.say(self.sender, text, metadata={"client_ip": self.ip})
+
+    def texts(self, text: str) -> List[str]:
+        return [reply.get("text", "") for reply in self.say(text) if "text" in reply]
+
+
+def random_ip() -> str:
+    value = uuid.uuid4().int
+    return f"10.{value % 256}.{(value >> 8) % 256}.{(value >> 16) % 256}"
+
+
+WRONG_NAMES = ("张三丰", "李四光", "王小明", "赵晓东", "钱多多")
+
+
+def wrong_names(customer: Customer) -> List[str]:
+    """Well-formed names that are not the customer's: each a failed check."""
+    return [name for name in WRONG_NAMES if name != customer.name]
+
+
+def start(visitor: Visitor, said: Render, account_number: str) -> None:
+    """Opens a verification and gives the 户号: the form then asks for the second fact."""
+    assert visitor.texts("帮我查一下我的账户") == [
+        said("utter_verification_intro"),
+        said("utter_ask_account_number"),
+    ]
+    assert visitor.texts(account_number) == [said("utter_ask_verification_fact")]
+
+
+def handoff_of(replies: List[Dict[str, Any]]) -> Dict[str, Any]:
+    [signal] = [reply["custom"]["handoff"] for reply in replies if "custom" in reply]
+    return signal  # type: ignore[no-any-return]
+
+
+def test_verified_on_the_first_attempt_goes_to_an_agent_with_the_account(
+    bot: Bot, said: Render, customers: Iterator[Customer], crm: StandInCrm
+) -> None:
+    customer = next(customers)
+    visitor = Visitor(bot)
+    start(visitor, said, customer.account_number)
+    replies = visitor.say(customer.name)
+    assert [r["text"] for r in replies if "text" in r] == [
+        said("utter_verification_succeeded"),
+        said("utter_handoff"),
+    ]
+    signal = handoff_of(replies)
+    assert signal["reason"] == "account_verified"
+    assert signal["verification"] == {
+        "status": "verified",
+        "account_number": customer.account_number,
+        "method": "name",
+    }
+    assert signal["slots"]["account_number"] == customer.account_number
+    # the bot read out nothing of the record
+    assert not [r for r in replies if customer.phone in r.get("text", "")]
+    assert crm.lookup_count(customer.account_number) == 1
+
+
+def test_verified_on_the_third_attempt_by_phone_tail(
+    bot: Bot, said: Render, customers: Iterator[Customer], crm: StandInCrm
+) -> None:
+    customer = next(customers)
+    visitor = Visitor(bot)
+    start(visitor, said, customer.account_number)
+    first, second = wrong_names(customer)[:2]
+    assert visitor.texts(first) == [
+        said("utter_verification_mismatch", verification_remaining="2"),
+        said("utter_ask_verification_fact"),
+    ]
+    assert visitor.texts(second) == [
+        said("utter_verification_mismatch", verification_remaining="1"),
+        said("utter_ask_verification_fact"),
+    ]
+    replies = visitor.say(f"手机尾号{customer.phone[-4:]}")
+    assert handoff_of(replies)["verification"]["method"] == "phone_last4"
+    assert crm.lookup_count(customer.account_number) == 3
+
+
+def test_malformed_answers_are_asked_again_and_never_checked(
+    bot: Bot, said: Render, customers: Iterator[Customer], crm: StandInCrm
+) -> None:
+    customer = next(customers)
+    visitor = Visitor(bot)
+    assert visitor.texts("查下我的户号") == [
+        said("utter_verification_intro"),
+        said("utter_ask_account_number"),
+    ]
+    for malformed in ("12345", "51082abc46", "<script>alert(1)</script>", "😀" * 200):
+        assert visitor.texts(malformed) == [
+            said("utter_invalid_account_number"),
+            said("utter_ask_account_number"),
+        ], malformed
+    assert visitor.texts(customer.account_number) == [said("utter_ask_verification_fact")]
+    for malformed in ("12", "'; DROP TABLE customers; --"):
+        assert visitor.texts(malformed) == [
+            said("utter_invalid_verification_fact"),
+            said("utter_ask_verification_fact"),
+        ], malformed
+    assert crm.lookup_count(customer.account_number) == 0
+    assert visitor.texts(customer.name)[0] == said("utter_verification_succeeded")
+    assert crm.lookup_count(customer.account_number) == 1
+
+
+def test_lockout_then_no_retry_reload_or_new_chat_gets_a_fourth_check(
+    bot: Bot, said: Render, customers: Iterator[Customer], crm: StandInCrm
+) -> None:
+    customer = next(customers)
+    visitor = Visitor(bot)
+    start(visitor, said, customer.account_number)
+    first, second, third = wrong_names(customer)[:3]
+    visitor.texts(first)
+    visitor.texts(second)
+    locked = [said("utter_verification_locked"), said("utter_offer_human")]
+    assert visitor.texts(third) == locked
+    assert crm.lookup_count(customer.account_number) == 3
+    # the conversation goes on for other topics
+    assert visitor.texts("你们客服几点上班")[0] == said("utter_faq/business_hours")
+    # retrying in the same chat, a new chat from the same address: refused before any check
+    assert visitor.texts("再帮我查一下账户") == locked
+    assert Visitor(bot, ip=visitor.ip).texts("帮我查一下我的账户") == locked
+    # another visitor elsewhere, right answer, same record: the record is locked
+    other = Visitor(bot)
+    start(other, said, customer.account_number)
+    assert other.texts(customer.name) == locked
+    assert crm.lookup_count(customer.account_number) == 3
+    # accepting the offered human attaches the exhausted verification
+    signal = handoff_of(other.say("好的"))
+    assert signal["reason"] == "verification_exhausted"
+    assert signal["verification"] == {
+        "status": "exhausted",
+        "account_number": customer.account_number,
+        "method": None,
+    }
+
+
+def test_fifty_concurrent_wrong_attempts_make_exactly_three_checks(
+    bot: Bot, said: Render, customers: Iterator[Customer], crm: StandInCrm
+) -> None:
+    customer = next(customers)
+    visitors = [Visitor(bot) for _ in range(50)]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        list(pool.map(lambda v: start(v, said, customer.account_number), visitors))
+    assert crm.lookup_count(customer.account_number) == 0
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(lambda v: v.texts(wrong_names(customer)[0]), visitors))
+    assert crm.lookup_count(customer.account_number) == 3
+    firsts = sorted(texts[0] for texts in answers)
+    mismatch = [said("utter_verification_mismatch", verification_remaining=n) for n in "12"]
+    assert firsts == sorted(mismatch + [said("utter_verification_locked")] * 48)
+
+
+def test_counts_survive_a_restart_of_every_service(
+    stack: Stack, bot: Bot, said: Render, customers: Iterator[Customer], crm: StandInCrm
+) -> None:
+    customer = next(customers)
+    visitor = Visitor(bot)
+    start(visitor, said, customer.account_number)
+    names = iter(wrong_names(customer))
+    for service, remaining in (("actions", "2"), ("redis", "1")):
+        stack.restart(service)
+        assert visitor.texts(next(names))[0] == said(
+            "utter_verification_mismatch", verification_remaining=remaining
+        ), service
+    for service in ("rasa", "desk1"):
+        stack.restart(service)
+    assert visitor.texts(next(names)) == [
+        said("utter_verification_locked"),
+        said("utter_offer_human"),
+    ]
+    assert Visitor(bot, ip=visitor.ip).texts("查账户")[0] == said("utter_verification_locked")
+    assert crm.lookup_count(customer.account_number) == 3
+
+
+def test_through_the_desk_a_new_chat_from_the_same_place_is_still_locked(
+    stack: Stack, said: Render, phrases: Phrases, text: Callable[[str], str],
+    customers: Iterator[Customer], crm: StandInCrm,
+) -> None:  # fmt: skip
+    customer = next(customers)
+    headers = {"X-Forwarded-For": random_ip()}
+
+    async def scenario() -> None:
+        url = stack.desk_urls[1]
+        visitor = await new_visitor(url, text, headers=headers)
+        for line, expected in [
+            ("帮我查一下我的账户", said("utter_ask_account_number")),
+            (customer.account_number, said("utter_ask_verification_fact")),
+            (wrong_names(customer)[0], said("utter_ask_verification_fact")),
+            (wrong_names(customer)[1], said("utter_ask_verification_fact")),
+            (wrong_names(customer)[2], said("utter_offer_human")),
+        ]:
+            start_at = len(visitor.messages.items)
+            await visitor.say(line)
+            await visitor.messages.wait_for(
+                lambda m, expected=expected: m["text"] == expected, WAIT, start_at
+            )
+        await visitor.close()
+        again = await new_visitor(url, text, headers=headers)
+        assert again.conversation_id != visitor.conversation_id
+        start_at = len(again.messages.items)
+        await again.say("查一下我的户号")
+        await again.messages.wait_for(
+            lambda m: m["text"] == said("utter_verification_locked"), WAIT, start_at
+        )
+        await again.close()
+
+    run(scenario)
+    assert crm.lookup_count(customer.account_number) == 3
+
+
+def test_a_verified_visitor_reaches_the_console_with_the_account(
+    stack: Stack, said: Render, text: Callable[[str], str], customers: Iterator[Customer]
+) -> None:
+    customer = next(customers)
+
+    async def scenario() -> None:
+        agent = await logged_in(stack.desk_urls[0], "2001")
+        visitor = await new_visitor(
+            stack.desk_urls[1], text, headers={"X-Forwarded-For": random_ip()}
+        )
+        for line in ("帮我查一下我的账户", customer.account_number, customer.name):
+            start_at = len(visitor.messages.items)
+            await visitor.say(line)
+            await visitor.messages.wait_for(
+                lambda m: m["sender"] in ("bot", "system"), WAIT, start_at
+            )
+        await visitor.messages.wait_for(lambda m: m["sender"] == "system", WAIT)
+        status, view = await agent.accept(str(visitor.conversation_id))
+        assert status == 200
+        ticket = view["ticket"]
+        assert ticket["reason"] == "account_verified"
+        assert ticket["reason_label"] == "已验证"
+        assert ticket["verified"] == customer.account_number
+        await visitor.close()
+        await agent.close()
+
+    run(scenario)

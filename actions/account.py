@@ -11,8 +11,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.identity import Outcome, check_identity, parse_fact
-from actions.normalize import find_account_number
+from actions.identity import (
+    CheckResult,
+    Outcome,
+    check_by_name_and_address,
+    check_identity,
+    parse_fact,
+)
+from actions.normalize import find_account_number, normalize_address, normalize_name
 from actions.services import Services, services
 from actions.verification_limits import Subject, subjects_for
 
@@ -44,12 +50,15 @@ class _WithServices:
     def services(self) -> Services:
         return self._given or services()
 
-    def subjects(self, tracker: Tracker, account_number: str | None) -> List[Subject]:
+    def subjects(
+        self, tracker: Tracker, account_number: str | None, name: str | None = None
+    ) -> List[Subject]:
         return subjects_for(
             self.services.settings,
             account_number=account_number,
             conversation_id=tracker.sender_id,
             client_ip=client_ip(tracker.events),
+            name=name,
         )
 
 
@@ -70,10 +79,15 @@ class ActionStartVerification(_WithServices, Action):
         left = await self.services.limiter.remaining(self.subjects(tracker, account_number))
         limit = self.services.settings.account_limit
         # Only real changes: the form validates every slot event of this turn when it opens.
+        fresh = {
+            "account_number": account_number,
+            "verification_fact": None,
+            "verification_method": None,
+            "lookup_name": None,
+            "lookup_address": None,
+        }
         events: List[EventType] = [
-            SlotSet(name, value)
-            for name, value in (("account_number", account_number), ("verification_fact", None))
-            if tracker.get_slot(name) != value
+            SlotSet(name, value) for name, value in fresh.items() if tracker.get_slot(name) != value
         ]
         return events + [
             SlotSet("verification_limit", str(limit)),
@@ -81,11 +95,43 @@ class ActionStartVerification(_WithServices, Action):
         ]
 
 
+REVERSE_LOOKUP = "address"  # the `verification_method` the reverse-lookup button sets
+STANDARD_SLOTS = ["account_number", "verification_fact"]
+REVERSE_LOOKUP_SLOTS = ["lookup_name", "lookup_address"]
+
+
+def reverse_lookup_chosen(tracker: Tracker) -> bool:
+    return bool(tracker.get_slot("verification_method") == REVERSE_LOOKUP)
+
+
+def answering(tracker: Tracker, slot: str) -> bool:
+    """Whether the visitor's message answers the form's question for `slot`.
+
+    Only then does a malformed value get the format hint; a value NLU picked up from some other
+    message (a digit in an address taken for a 户号) is dropped without a word.
+    """
+    return bool(tracker.get_slot("requested_slot") == slot)
+
+
 class ValidateAccountVerificationForm(FormValidationAction):
-    """Checks the form of each answer; a malformed answer is re-asked and never counted."""
+    """Checks the form of each answer; a malformed answer is re-asked and never counted.
+
+    The form asks the 户号 and a fact, or, once the visitor chose the reverse lookup, the name
+    and the address. A slot cleared by an action, the button's payload that chose the reverse
+    lookup, or a value for a question not asked is not an answer and gets no hint.
+    """
 
     def name(self) -> str:
         return "validate_account_verification_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[str]:
+        return REVERSE_LOOKUP_SLOTS if reverse_lookup_chosen(tracker) else STANDARD_SLOTS
 
     async def validate_account_number(
         self,
@@ -94,10 +140,10 @@ class ValidateAccountVerificationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[str, Any]:
-        if slot_value is None:  # cleared, not answered (the form validates it on opening)
-            return {"account_number": None}
+        if slot_value is None or reverse_lookup_chosen(tracker):
+            return {"account_number": None}  # cleared, or left for the reverse lookup
         number = find_account_number(str(slot_value))
-        if number is None:
+        if number is None and answering(tracker, "account_number"):
             dispatcher.utter_message(response="utter_invalid_account_number")
         return {"account_number": number}
 
@@ -108,7 +154,7 @@ class ValidateAccountVerificationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[str, Any]:
-        if slot_value is None:
+        if slot_value is None or reverse_lookup_chosen(tracker):
             return {"verification_fact": None}
         text = str(slot_value)
         corrected = find_account_number(text)
@@ -116,13 +162,45 @@ class ValidateAccountVerificationForm(FormValidationAction):
             return {"account_number": corrected, "verification_fact": None}
         fact = parse_fact(text)
         if fact is None:
-            dispatcher.utter_message(response="utter_invalid_verification_fact")
+            if answering(tracker, "verification_fact"):
+                dispatcher.utter_message(response="utter_invalid_verification_fact")
             return {"verification_fact": None}
         return {"verification_fact": fact.value}
 
+    async def validate_lookup_name(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        if slot_value is None:
+            return {"lookup_name": None}
+        name = normalize_name(str(slot_value))
+        if name is None and answering(tracker, "lookup_name"):
+            dispatcher.utter_message(response="utter_invalid_lookup_name")
+        return {"lookup_name": name}
+
+    async def validate_lookup_address(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Dict[str, Any]:
+        if slot_value is None:
+            return {"lookup_address": None}
+        address = normalize_address(str(slot_value))
+        if address is None and answering(tracker, "lookup_address"):
+            dispatcher.utter_message(response="utter_invalid_lookup_address")
+        return {"lookup_address": address}
+
 
 class ActionVerifyAccount(_WithServices, Action):
-    """Makes the one directory check the limits allow for the collected 户号 and fact."""
+    """Makes the one directory check the limits allow for what the form collected.
+
+    Afterwards the answers are cleared; a failed reverse lookup goes back to the 户号 route.
+    """
 
     def name(self) -> str:
         return "action_verify_account"
@@ -130,6 +208,8 @@ class ActionVerifyAccount(_WithServices, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
+        if reverse_lookup_chosen(tracker):
+            return await self._reverse_lookup(tracker)
         account_number = find_account_number(str(tracker.get_slot("account_number") or ""))
         fact = parse_fact(str(tracker.get_slot("verification_fact") or ""))
         if account_number is None or fact is None:  # the form guarantees both; never count
@@ -141,11 +221,42 @@ class ActionVerifyAccount(_WithServices, Action):
             account_number,
             fact,
         )
-        events: List[EventType] = [
+        events = self._outcome(result)
+        if result.outcome is Outcome.VERIFIED:
+            events.append(SlotSet("verification_method", fact.method))
+        return events
+
+    async def _reverse_lookup(self, tracker: Tracker) -> List[EventType]:
+        name = normalize_name(str(tracker.get_slot("lookup_name") or ""))
+        address = normalize_address(str(tracker.get_slot("lookup_address") or ""))
+        cleared: List[EventType] = [
+            SlotSet("lookup_name", None),
+            SlotSet("lookup_address", None),
+            SlotSet("verification_method", None),
+        ]
+        if name is None or address is None:  # the form guarantees both; never count
+            return [SlotSet("verification_status", "open"), *cleared]
+        result = await check_by_name_and_address(
+            self.services.limiter,
+            self.services.directory,
+            self.subjects(tracker, None, name=name),
+            name,
+            address,
+        )
+        if result.outcome is Outcome.VERIFIED:
+            return [
+                *self._outcome(result),
+                SlotSet("lookup_name", None),
+                SlotSet("lookup_address", None),
+                SlotSet("account_number", result.account_number),
+                SlotSet("verification_method", REVERSE_LOOKUP),
+            ]
+        return [*self._outcome(result), *cleared]
+
+    @staticmethod
+    def _outcome(result: CheckResult) -> List[EventType]:
+        return [
             SlotSet("verification_status", result.outcome.value),
             SlotSet("verification_fact", None),
             SlotSet("verification_remaining", str(result.remaining)),
         ]
-        if result.outcome is Outcome.VERIFIED:
-            events.append(SlotSet("verification_method", fact.method))
-        return events

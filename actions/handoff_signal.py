@@ -50,7 +50,7 @@ class Verification(TypedDict):
 
     status: Literal["verified", "exhausted"]
     account_number: str | None  # the verified record; for "exhausted", the last one tried
-    method: str | None  # "name" or "phone_last4" when verified
+    method: str | None  # "name", "phone_last4" or "address" (reverse lookup) when verified
 
 
 class HandoffSignal(TypedDict):

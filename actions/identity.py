@@ -17,7 +17,7 @@ from actions.verification_limits import AttemptLimiter, Subject
 
 logger = logging.getLogger(__name__)
 
-Method = Literal["name", "phone_last4"]
+Method = Literal["name", "phone_last4", "address"]
 
 
 class Outcome(str, Enum):
@@ -41,7 +41,8 @@ class Fact:
 class CheckResult:
     outcome: Outcome
     remaining: int  # checks left after this attempt
-    blocked_by: str | None = None  # which limit refused it (account, conversation, ip)
+    blocked_by: str | None = None  # which limit refused it (account, conversation, ip, name)
+    account_number: str | None = None  # the record found by a reverse lookup
 
 
 def parse_fact(text: str) -> Fact | None:
@@ -89,11 +90,45 @@ async def check_identity(
         await limiter.release(subjects, reservation)
         logger.info("verification passed account=%s method=%s", masked, fact.method)
         return CheckResult(Outcome.VERIFIED, reservation.remaining + 1)
-    outcome = Outcome.MISMATCH if reservation.remaining > 0 else Outcome.LOCKED
     logger.info(
         "verification failed account=%s method=%s remaining=%d",
         masked,
         fact.method,
         reservation.remaining,
     )
-    return CheckResult(outcome, reservation.remaining)
+    return _failed(reservation.remaining)
+
+
+def _failed(remaining: int) -> CheckResult:
+    return CheckResult(Outcome.MISMATCH if remaining > 0 else Outcome.LOCKED, remaining)
+
+
+async def check_by_name_and_address(
+    limiter: AttemptLimiter,
+    directory: Directory,
+    subjects: Sequence[Subject],
+    name: str,
+    address: str,
+) -> CheckResult:
+    """The reverse lookup: the one record registered to `name` at `address`, if exactly one.
+
+    Counted like `check_identity` against `subjects` (the visitor's, and the name's); a match
+    verifies the visitor for the record found, which only the agent will see.
+    """
+    reservation = await limiter.reserve(subjects)
+    if not reservation.granted:
+        logger.info("reverse lookup refused limit=%s", reservation.blocked_by)
+        return CheckResult(Outcome.LOCKED, 0, reservation.blocked_by)
+    try:
+        found = await directory.find_by_name_and_address(name, address)
+    except DirectoryError as error:
+        await limiter.release(subjects, reservation)
+        logger.error("reverse lookup directory unavailable: %s", error)
+        return CheckResult(Outcome.UNAVAILABLE, reservation.remaining + 1)
+    if len(found) == 1:
+        await limiter.release(subjects, reservation)
+        account_number = found[0].account_number
+        logger.info("reverse lookup passed account=%s", mask_personal_data(account_number))
+        return CheckResult(Outcome.VERIFIED, reservation.remaining + 1, None, account_number)
+    logger.info("reverse lookup failed matches=%d remaining=%d", len(found), reservation.remaining)
+    return _failed(reservation.remaining)

@@ -1,9 +1,10 @@
 """The verification limit: failed identity checks counted in Redis, atomically, per subject.
 
 A *subject* is what a limit applies to: one account record (户号), one conversation, one client
-IP address. Each subject has a sorted set `verify:{kind}:{digest}` of attempt ids scored by the
-time they were made; entries older than the subject's window are pruned and the key expires
-with its window, so the window is rolling.
+IP address, or one name looked up with an address (the reverse lookup). Each subject has a
+sorted set `verify:{kind}:{digest}` of attempt ids scored by the time they were made; entries
+older than the subject's window are pruned and the key expires with its window, so the window
+is rolling.
 
 An attempt is *reserved* before the directory is asked: one Lua script prunes, checks every
 subject against its limit and, only if all have room, adds the attempt to all of them. Fifty
@@ -13,7 +14,7 @@ check keeps it; an attempt that never completes (the action server died mid-way)
 it, so the limit fails closed. Counters live in Redis with its append-only file, so they
 survive a restart of Rasa, the action server, the desk or Redis itself.
 
-Keys hold a SHA-256 digest of the account number or address, never the number itself.
+Keys hold a SHA-256 digest of the value (account number, IP, name), never the value itself.
 """
 
 import hashlib
@@ -99,15 +100,19 @@ def subjects_for(
     account_number: str | None,
     conversation_id: str,
     client_ip: str | None,
+    name: str | None = None,
 ) -> List[Subject]:
-    """The subjects an attempt counts against: the record, the conversation, the client IP."""
+    """The subjects an attempt counts against: the record, the conversation, the client IP.
+
+    A reverse lookup (name and address, no 户号) counts against the name instead of a record,
+    with the record's limit: nobody gets more guesses at one person's address than at a 户号.
+    """
+    record = (settings.account_limit, settings.account_window_seconds)
     subjects: List[Subject] = []
     if account_number:
-        subjects.append(
-            Subject(
-                "account", account_number, settings.account_limit, settings.account_window_seconds
-            )
-        )
+        subjects.append(Subject("account", account_number, *record))
+    if name:
+        subjects.append(Subject("name", name, *record))
     visitor = (settings.visitor_limit, settings.visitor_window_seconds)
     subjects.append(Subject("conversation", conversation_id, *visitor))
     if client_ip:

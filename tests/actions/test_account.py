@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -66,7 +67,9 @@ def visitor_message(text: str, ip: str | None = None, **entities: str) -> Dict[s
 
 
 def new_ip() -> str:
-    return f"198.51.100.{uuid.uuid4().int % 250}-{uuid.uuid4().hex[:6]}"
+    """A client address of its own for each call: tests share one Redis."""
+    value = uuid.uuid4().int
+    return f"10.{value % 256}.{(value >> 8) % 256}.{(value >> 16) % 256}"
 
 
 def test_client_ip_comes_from_the_latest_visitor_message() -> None:
@@ -174,11 +177,16 @@ def test_verify_without_a_complete_answer_counts_nothing(
     assert events == [SlotSet("verification_status", "open"), SlotSet("verification_fact", None)]
 
 
-def validate(slot: str, value: Any) -> tuple[Dict[str, Any], List[str]]:
+def validate(
+    slot: str, value: Any, slots: Dict[str, Any] | None = None
+) -> tuple[Dict[str, Any], List[str]]:
+    """What the form's validation makes of `value` for `slot`, and the responses it sends."""
     dispatcher = CollectingDispatcher()
     form = ValidateAccountVerificationForm()
     method = getattr(form, f"validate_{slot}")
-    result: Dict[str, Any] = asyncio.run(method(value, dispatcher, None, {}))
+    slots = {"requested_slot": slot, **(slots or {})}
+    tracker = Tracker("visitor-1", slots, {}, [], False, None, {}, None)
+    result: Dict[str, Any] = asyncio.run(method(value, dispatcher, tracker, {}))
     return result, [m["response"] for m in dispatcher.messages]
 
 
@@ -236,3 +244,125 @@ def test_a_new_account_number_in_place_of_the_fact_replaces_the_old_one() -> Non
         {"account_number": "5108293746", "verification_fact": None},
         [],
     )
+
+
+def test_the_reverse_lookup_asks_name_and_address_instead() -> None:
+    form = ValidateAccountVerificationForm()
+
+    def required(slots: Dict[str, Any]) -> List[str]:
+        tracker = Tracker("visitor-1", slots, {}, [], False, None, {}, None)
+        result: List[str] = asyncio.run(
+            form.required_slots(
+                ["account_number", "verification_fact", "lookup_name", "lookup_address"],
+                CollectingDispatcher(),
+                tracker,
+                {},
+            )
+        )
+        return result
+
+    assert required({}) == ["account_number", "verification_fact"]
+    assert required({"verification_method": "address"}) == ["lookup_name", "lookup_address"]
+
+
+def test_the_reverse_lookup_button_is_not_a_malformed_answer() -> None:
+    payload = '/inform{"verification_method": "address"}'
+    chosen = {"verification_method": "address"}
+    assert validate("account_number", payload, chosen) == ({"account_number": None}, [])
+    assert validate("verification_fact", payload, chosen) == ({"verification_fact": None}, [])
+
+
+@pytest.mark.parametrize(
+    ("slot", "value", "expected", "hint"),
+    [
+        ("lookup_name", "户名是 王芳", "王芳", None),
+        ("lookup_name", "12345", None, "utter_invalid_lookup_name"),
+        (
+            "lookup_address",
+            "地址是浙江省杭州市西湖区文三路128号",
+            "浙江省杭州市西湖区文三路128号",
+            None,
+        ),
+        ("lookup_address", "杭州", None, "utter_invalid_lookup_address"),
+        ("lookup_address", "<script>", None, "utter_invalid_lookup_address"),
+    ],
+)
+def test_reverse_lookup_answers(
+    slot: str, value: str, expected: str | None, hint: str | None
+) -> None:
+    assert validate(slot, value) == ({slot: expected}, [hint] if hint else [])
+
+
+def reverse_lookup(
+    tracker_factory: TrackerFactory,
+    redis_url: str,
+    path: Path,
+    name: str,
+    address: str,
+    conversation: str | None = None,
+) -> List[Dict[str, Any]]:
+    tracker = tracker_factory(
+        slots={"verification_method": "address", "lookup_name": name, "lookup_address": address},
+        events=[visitor_message(address, ip=new_ip())],
+        sender_id=conversation or uuid.uuid4().hex,
+    )
+    return run(ActionVerifyAccount, CollectingDispatcher(), tracker, redis_url, path)
+
+
+def test_a_reverse_lookup_match_verifies_the_record_found(
+    tracker_factory: TrackerFactory, redis_url: str, directory_path: Path, customer: Customer
+) -> None:
+    events = reverse_lookup(
+        tracker_factory, redis_url, directory_path, customer.name, customer.address
+    )
+    assert events == [
+        SlotSet("verification_status", "verified"),
+        SlotSet("verification_fact", None),
+        SlotSet("verification_remaining", "3"),
+        SlotSet("lookup_name", None),
+        SlotSet("lookup_address", None),
+        SlotSet("account_number", customer.account_number),
+        SlotSet("verification_method", "address"),
+    ]
+
+
+def test_failed_reverse_lookups_of_one_name_lock_it_for_everyone(
+    tracker_factory: TrackerFactory, redis_url: str, directory_path: Path, customer: Customer
+) -> None:
+    cleared = [
+        SlotSet("lookup_name", None),
+        SlotSet("lookup_address", None),
+        SlotSet("verification_method", None),
+    ]
+    wrong = "北京市海淀区中关村大街1号"
+    outcomes = [
+        reverse_lookup(tracker_factory, redis_url, directory_path, customer.name, wrong)
+        for _ in range(3)
+    ]
+    assert outcomes[0] == [
+        SlotSet("verification_status", "mismatch"),
+        SlotSet("verification_fact", None),
+        SlotSet("verification_remaining", "2"),
+        *cleared,
+    ]
+    assert outcomes[2][0] == SlotSet("verification_status", "locked")
+    # a fourth visitor with the right address is refused: that name has no check left
+    late = reverse_lookup(
+        tracker_factory, redis_url, directory_path, customer.name, customer.address
+    )
+    assert late[0] == SlotSet("verification_status", "locked")
+
+
+@pytest.mark.parametrize(
+    ("slot", "value", "asked"),
+    [
+        ("account_number", "1", "verification_fact"),  # a digit NLU found somewhere else
+        ("verification_fact", "12", "account_number"),
+        ("lookup_name", "王", "lookup_address"),
+        ("lookup_address", "杭州", "lookup_name"),
+    ],
+)
+def test_a_malformed_value_for_a_question_not_asked_is_dropped_silently(
+    slot: str, value: str, asked: str
+) -> None:
+    assert validate(slot, value, {"requested_slot": asked}) == ({slot: None}, [])

@@ -19,6 +19,15 @@ from tests.conftest import ROOT
 from tests.integration.crm import StandInCrm
 
 START_TIMEOUT = 240.0
+
+
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """Tests that restart or kill services run last, so no other test runs while the stack heals.
+
+    After a Redis restart, a desk's socket.io listener reconnects with a backoff, and anything
+    published to it meanwhile is not pushed live (docs/desk.md): the tests after it would race.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("faults") is not None)
 CONFIG = {"COMPANY_NAME": "测试网", "BOT_NAME": "小测", "AGENT_ID": "8848"}
 
 

@@ -107,6 +107,7 @@ def test_request_human_sends_the_exact_handoff_signal(bot: Bot, sender: str, say
         "reason",
         "intent",
         "slots",
+        "verification",
         "summary",
         "transcript",
         "created_at",
@@ -116,6 +117,7 @@ def test_request_human_sends_the_exact_handoff_signal(bot: Bot, sender: str, say
     assert signal["reason"] == "request_human"
     assert signal["intent"] == "request_human"
     assert signal["slots"] == {"person_name": None, "phone": None, "account_number": None}
+    assert signal["verification"] is None
     assert signal["summary"] == {
         "visitor_messages": 1,
         "intents": ["request_human"],

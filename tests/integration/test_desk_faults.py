@@ -21,7 +21,7 @@ from tests.integration.conftest import (
     run,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
 RASA_START = 300.0
 

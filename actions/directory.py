@@ -24,6 +24,7 @@ Command line, for operators:
 
     python -m actions.directory generate [--path P] [--count N] [--seed S]
     python -m actions.directory show ACCOUNT_NUMBER [--path P]
+    python -m actions.directory list [--limit N] [--path P]   (a few records, for a demo)
 """
 
 import argparse
@@ -35,6 +36,7 @@ import sqlite3
 import sys
 import tempfile
 import threading
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Protocol, Sequence, Set, Tuple
@@ -406,11 +408,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     show = commands.add_parser("show", help="print the customer holding a 户号")
     show.add_argument("account_number")
     show.add_argument("--path", type=Path, help="read this SQLite file instead of the settings")
+    listing = commands.add_parser("list", help="print the first customers of a SQLite directory")
+    listing.add_argument("--path", type=Path, default=settings.directory_path)
+    listing.add_argument("--limit", type=int, default=5)
     args = parser.parse_args(argv)
 
     if args.command == "generate":
         written = generate_sample(args.path, count=args.count, seed=args.seed)
         print(f"wrote {written} customers to {_shown(args.path)}")
+        return 0
+    if args.command == "list":
+        if not args.path.exists():
+            print(f"{_shown(args.path)} is missing: run `make directory`", file=sys.stderr)
+            return 1
+        with closing(sqlite3.connect(f"file:{args.path}?mode=ro", uri=True)) as db:
+            rows = db.execute(
+                f"SELECT {', '.join(_FIELDS)} FROM customers ORDER BY rowid LIMIT ?",
+                (max(args.limit, 0),),
+            ).fetchall()
+        for row in rows:
+            print("  ".join(row))
         return 0
 
     number = normalize_account_number(args.account_number)

@@ -9,6 +9,8 @@ import re
 import unicodedata
 from typing import List, Match, Pattern, Set, Tuple
 
+from actions.surnames import COMPOUND_SURNAMES, NOT_NAMES, SINGLE_SURNAMES
+
 ACCOUNT_NUMBER_DIGITS = 10
 PHONE_DIGITS = 11
 PHONE_LAST_DIGITS = 4
@@ -181,8 +183,8 @@ def normalize_phone(text: str) -> str | None:
 def normalize_name(text: str) -> str | None:
     """A Chinese personal name ("户名是 王 芳" → "王芳"), or None.
 
-    Valid names are 2-5 CJK characters, or up to 20 when a middle dot separates the parts
-    (minority names).
+    Valid names are 2-5 CJK characters starting with a surname (actions/surnames.py) and not an
+    everyday word (谢谢, 明白), or up to 20 when a middle dot separates the parts (minority names).
     """
     name = "".join(halfwidth(text).split())
     name = _strip_lead_ins(name, _NAME_LEAD_INS)
@@ -191,8 +193,12 @@ def normalize_name(text: str) -> str | None:
     if not _NAME.fullmatch(name):
         return None
     chars = len(name.replace("·", ""))
-    longest = DOTTED_NAME_MAX_CHARS if "·" in name else NAME_MAX_CHARS
-    return name if NAME_MIN_CHARS <= chars <= longest else None
+    if "·" in name:  # transliterated names: no Han surname to check
+        return name if NAME_MIN_CHARS <= chars <= DOTTED_NAME_MAX_CHARS else None
+    if not NAME_MIN_CHARS <= chars <= NAME_MAX_CHARS or name in NOT_NAMES:
+        return None
+    surname_first = name[0] in SINGLE_SURNAMES or name[:2] in COMPOUND_SURNAMES
+    return name if surname_first else None
 
 
 def normalize_address(text: str) -> str | None:

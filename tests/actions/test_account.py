@@ -154,8 +154,8 @@ def test_verify_then_three_failures_lock_the_visitor_in_a_new_chat(
         SlotSet("verification_fact", None),
         SlotSet("verification_remaining", "2"),
     ]
-    assert verify("错误姓名", first_chat)[0] == SlotSet("verification_status", "mismatch")
-    assert verify("另一个名字", first_chat)[:3] == [
+    assert verify("张三丰", first_chat)[0] == SlotSet("verification_status", "mismatch")
+    assert verify("李四光", first_chat)[:3] == [
         SlotSet("verification_status", "locked"),
         SlotSet("verification_fact", None),
         SlotSet("verification_remaining", "0"),

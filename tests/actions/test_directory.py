@@ -336,3 +336,26 @@ def test_cli_defaults_come_from_the_settings(
     capsys.readouterr()
     assert main(["show", account_number]) == 0
     assert account_number in capsys.readouterr().out
+
+
+def test_every_generated_name_is_one_the_form_accepts(tmp_path: Path) -> None:
+    path = tmp_path / "directory.sqlite3"
+    generate_sample(path, count=1200)
+    with sqlite3.connect(path) as db:
+        names = [row[0] for row in db.execute("SELECT name FROM customers")]
+    assert [name for name in names if normalize_name(name) != name] == []
+
+
+def test_the_list_command_prints_the_first_records(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "directory.sqlite3"
+    generate_sample(path, count=1000, seed=3)
+    assert main(["list", "--path", str(path), "--limit", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    with sqlite3.connect(path) as db:
+        first = db.execute(
+            "SELECT account_number, name, phone, address FROM customers ORDER BY rowid LIMIT 2"
+        ).fetchall()
+    assert lines == ["  ".join(row) for row in first]
+    assert main(["list", "--path", str(tmp_path / "missing.sqlite3")]) == 1

@@ -170,6 +170,14 @@ def test_normalize_phone(text: str, expected: str | None) -> None:
         ("王" * 5, "王" * 5),
         ("王" * 6, None),
         ("你们网站应该加个夜间模式", None),  # a sentence is no name
+        ("段远子", "段远子"),  # NLU took this one for an insult: the form must still take it
+        ("万俟卨", "万俟卨"),
+        ("好的", None),  # no surname: everyday replies are never a name attempt
+        ("你好", None),
+        ("你们真垃圾", None),
+        ("谢谢", None),  # a surname first, but an everyday word
+        ("明白了", None),
+        ("马上", None),
         ("阿依古丽·" + "王" * 15, "阿依古丽·" + "王" * 15),
         ("阿依古丽·" + "王" * 17, None),
         (SQL, None),

@@ -28,6 +28,8 @@ def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
     published to it meanwhile is not pushed live (docs/desk.md): the tests after it would race.
     """
     items.sort(key=lambda item: item.get_closest_marker("faults") is not None)
+
+
 CONFIG = {"COMPANY_NAME": "测试网", "BOT_NAME": "小测", "AGENT_ID": "8848"}
 
 

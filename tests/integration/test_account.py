@@ -158,7 +158,7 @@ def test_malformed_answers_are_asked_again_and_never_checked(
             said("utter_ask_account_number"),
         ], malformed
     assert visitor.texts(customer.account_number) == [said("utter_ask_verification_fact")]
-    for malformed in ("12", "'; DROP TABLE customers; --"):
+    for malformed in ("12", "'; DROP TABLE customers; --", "好的", "谢谢", "你们真垃圾"):
         assert visitor.texts(malformed) == [
             said("utter_invalid_verification_fact"),
             said("utter_ask_verification_fact"),

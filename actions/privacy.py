@@ -1,22 +1,19 @@
-"""Masking of phone, ID-card, bank-card and account numbers for log lines."""
+"""Masking of phone, ID-card, bank-card and account numbers for log lines, the queue and exports.
+
+The numbers are found by the compliance package's spaCy pipeline (compliance/masking.py), the
+same one that checks service language: 11-digit mobiles, 10-digit 户号, 18-character ID cards,
+16-19-digit bank cards and any other run of 10 or more digits, with single spaces or dashes
+between groups.
+"""
 
 import logging
-import re
-from typing import Match
 
-# A run of 10 or more digits (ID cards may end in X), spaces or dashes allowed between
-# groups: 11-digit mobiles, 10-digit 户号, 18-character ID cards, 16-19-digit bank cards.
-_LONG_NUMBER = re.compile(r"(?<![0-9])\d(?:[- ]?\d){8,}[\dXx](?![0-9A-Za-z])")
-
-
-def _mask(match: Match[str]) -> str:
-    digits = re.sub(r"[- ]", "", match.group(0))
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+from compliance.masking import mask_personal_numbers
 
 
 def mask_personal_data(text: str) -> str:
     """Replaces the middle of every long number with asterisks (138****5678)."""
-    return _LONG_NUMBER.sub(_mask, text)
+    return mask_personal_numbers(text)
 
 
 class MaskingFilter(logging.Filter):

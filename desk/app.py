@@ -1,5 +1,6 @@
 """The desk's Sanic app: `create_app(settings)`; run it with `python -m desk`."""
 
+import asyncio
 import logging
 
 import socketio
@@ -7,6 +8,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from compliance.checker import default_checker
 from desk import sockets
 from desk.blueprints import agent_api, health, pages, rasa_callback
 from desk.errors import DeskError
@@ -52,6 +54,9 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
         await rasa.open()
         store = DeskStore(redis, visitor_ttl_seconds=settings.visitor_session_days * 86400)
         phrases = load_phrases(settings.domain_path, settings.company_name)
+        # The service-language checker and the masking share one spaCy pipeline (~3 s to build):
+        # built now, off the event loop, rather than on the first agent message or queue view.
+        await asyncio.get_running_loop().run_in_executor(None, default_checker)
         app.ctx.redis = redis
         app.ctx.desk = Desk(settings, store, rasa, sio, phrases)
         if not sio.manager_initialized:  # listen to other instances' emits from the start

@@ -168,12 +168,21 @@ class AgentClient:
     async def accept(self, conversation_id: str) -> Tuple[int, Message]:
         return await self.request("POST", f"/conversations/{conversation_id}/accept")
 
-    async def send(self, conversation_id: str, text: Any) -> Message:
-        """Sends over the socket; the desk's acknowledgement (`entry` or `error`)."""
-        ack: Message = await self.sio.call(
-            "agent_message", {"conversation_id": conversation_id, "text": text}, namespace="/agent"
-        )
+    async def send(self, conversation_id: str, text: Any, *, force: bool = False) -> Message:
+        """Sends over the socket; the desk's acknowledgement: `entry` (with `forced` when sent
+        despite a warning), `held` with the `violations`, or `error`."""
+        data: Message = {"conversation_id": conversation_id, "text": text}
+        if force:
+            data["force"] = True
+        ack: Message = await self.sio.call("agent_message", data, namespace="/agent")
         return ack
+
+    async def compliance(self, days: int | None = None) -> Message:
+        """Every agent's service-language warnings and forced sends per day."""
+        status, body = await self.request("GET", "/compliance" + (f"?days={days}" if days else ""))
+        if status != 200:
+            raise RuntimeError(f"compliance: {status} {body}")
+        return body
 
     async def close(self) -> None:
         if self.sio.connected:

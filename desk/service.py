@@ -4,22 +4,27 @@ A conversation's owner decides where a visitor's message goes (docs/desk.md): to
 conversation's inbox, to nobody but the transcript while queued, or straight to the agent.
 Only the agent assigned to a conversation sees its phone, ID and account numbers in full; the
 queue and a queued conversation show them masked (`masked_ticket`, `masked_transcript`).
+An agent's line with a forbidden phrase (服务忌语, compliance/inventory.yml) is held with a
+warning unless the agent sends it anyway; both are counted per agent and day.
 """
 
 import logging
 import secrets
 import time
-from typing import Any, Dict, List
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable, Dict, List
 
 import socketio
 
 from actions.privacy import mask_personal_data
+from compliance.checker import Violation
+from compliance.checker import check as check_service_language
 from desk.delivery import LEASE_MS, RasaDelivery
 from desk.errors import DeskError
 from desk.phrases import Phrases
 from desk.rasa_client import RasaClient
 from desk.settings import DeskSettings
-from desk.store import Agent, DeskStore, Owner
+from desk.store import Agent, ComplianceKind, DeskStore, Owner
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +156,18 @@ def masked_transcript(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return masked
 
 
+def compliance_day(ts: float, utc_offset_hours: float) -> str:
+    """The day (`YYYY-MM-DD`) a moment falls on in the time zone the counts are kept in."""
+    zone = timezone(timedelta(hours=utc_offset_hours))
+    return datetime.fromtimestamp(ts, zone).date().isoformat()
+
+
+def days_ending(last: str, count: int) -> List[str]:
+    """`count` consecutive days ending with `last`, oldest first."""
+    end = date.fromisoformat(last)
+    return [(end - timedelta(days=count - 1 - i)).isoformat() for i in range(count)]
+
+
 def mirror_events(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Rasa tracker events for the lines of an agent-handled stretch: the bot keeps the context."""
     events: List[Dict[str, Any]] = []
@@ -189,12 +206,14 @@ class Desk:
         rasa: RasaClient,
         sio: socketio.AsyncServer,
         phrases: Phrases,
+        check: Callable[[str], List[Violation]] = check_service_language,
     ) -> None:
         self.settings = settings
         self.store = store
         self.rasa = rasa
         self.sio = sio
         self.phrases = phrases
+        self.check = check
         self.delivery = RasaDelivery(settings, store, rasa, self.system_line)
 
     # Visitors
@@ -352,19 +371,82 @@ class Desk:
         if owner != "agent" or agent_id != agent.agent_id:
             raise DeskError("forbidden", "该会话不由您接待", 403)
 
-    async def agent_message(self, conversation_id: str, agent: Agent, text: Any) -> Dict[str, Any]:
+    async def agent_message(
+        self, conversation_id: str, agent: Agent, text: Any, force: bool = False
+    ) -> Dict[str, Any]:
+        """Sends an agent's line to the visitor, unless it uses a forbidden phrase (服务忌语).
+
+        A line with one is held: nothing is stored or sent, the agent's warning is counted and
+        the answer is `{"held": True, "violations": [...]}`. With `force` it is sent anyway,
+        counted and recorded: `{"entry": Entry, "forced": True}`. Otherwise `{"entry": Entry}`.
+        """
         await self._owned(conversation_id, agent)
         text = checked_text(text, self.settings.max_message_chars, self.phrases)
-        return await self.say_to_visitor(
+        violations = self.check(text)
+        now = time.time()
+        if violations and not force:
+            await self._count(agent, "warnings", now)
+            logger.info(
+                "held conversation=%s agent=%s rules=%s",
+                conversation_id,
+                agent.agent_id,
+                ",".join(v.rule for v in violations),
+            )
+            return {"held": True, "violations": [v.to_json() for v in violations]}
+        entry = await self.say_to_visitor(
             conversation_id,
             {
                 "from": "agent",
-                "ts": time.time(),
+                "ts": now,
                 "text": text,
                 "agent_id": agent.agent_id,
                 "agent_name": agent.name,
             },
         )
+        if not violations:
+            return {"entry": entry}
+        await self._count(agent, "forced", now)
+        await self.store.record_forced(
+            {
+                "ts": now,
+                "agent_id": agent.agent_id,
+                "conversation_id": conversation_id,
+                "seq": entry["seq"],
+                "rules": [v.rule for v in violations],
+                "matched": [v.matched for v in violations],
+            }
+        )
+        logger.info("sent anyway conversation=%s agent=%s", conversation_id, agent.agent_id)
+        return {"entry": entry, "forced": True}
+
+    async def _count(self, agent: Agent, kind: ComplianceKind, now: float) -> None:
+        day = compliance_day(now, self.settings.compliance_utc_offset_hours)
+        keep_seconds = self.settings.compliance_keep_days * 86400
+        await self.store.count_compliance(day, agent.agent_id, kind, keep_seconds)
+
+    async def compliance_report(self, agent: Agent, days: int | None = None) -> Dict[str, Any]:
+        """Each agent's warnings and forced sends per day, the last `days` days (default
+        `compliance_days`): every agent with any, and the asking agent."""
+        count = self.settings.compliance_days if days is None else days
+        if not 1 <= count <= self.settings.compliance_keep_days:
+            limit = self.settings.compliance_keep_days
+            raise DeskError("malformed", f"天数须在1到{limit}之间")
+        today = compliance_day(time.time(), self.settings.compliance_utc_offset_hours)
+        day_list = days_ending(today, count)
+        counts = await self.store.compliance_counts(day_list)
+        agents: List[Dict[str, Any]] = []
+        for agent_id in sorted(set(counts) | {agent.agent_id}):
+            known = await self.store.agent(agent_id)
+            by_kind = counts.get(agent_id, {})
+            agents.append(
+                {
+                    "agent_id": agent_id,
+                    "name": known.name if known else agent_id,
+                    "warnings": [by_kind.get("warnings", {}).get(d, 0) for d in day_list],
+                    "forced": [by_kind.get("forced", {}).get(d, 0) for d in day_list],
+                }
+            )
+        return {"days": day_list, "agents": agents}
 
     async def hand_back(self, conversation_id: str, agent: Agent) -> None:
         """The bot takes over again, knowing what was said while the agent had it."""

@@ -48,6 +48,12 @@ class DeskSettings:
         trusted_proxies: addresses of reverse proxies whose `X-Forwarded-For` names the
             visitor's address (`DESK_TRUSTED_PROXIES`, comma-separated IPs; default none: the
             socket's peer address is the visitor's).
+        compliance_days: days of agents' service-language warnings the console shows
+            (`DESK_COMPLIANCE_DAYS`).
+        compliance_keep_days: how long each day's warning counts are kept in Redis
+            (`DESK_COMPLIANCE_KEEP_DAYS`); `GET /api/agent/compliance` serves at most this many.
+        compliance_utc_offset_hours: the time zone whose midnight starts a day's count
+            (`DESK_COMPLIANCE_UTC_OFFSET`, hours east of UTC; default 8, China Standard Time).
     """
 
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -64,6 +70,9 @@ class DeskSettings:
     instance_id: str = field(default_factory=_instance_id)
     company_name: str = Settings.company_name
     trusted_proxies: Tuple[str, ...] = ()
+    compliance_days: int = 14
+    compliance_keep_days: int = 90
+    compliance_utc_offset_hours: float = 8.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "DeskSettings":
@@ -91,4 +100,11 @@ class DeskSettings:
             instance_id=env.get("DESK_INSTANCE") or _instance_id(),
             company_name=load_settings(env).company_name,
             trusted_proxies=parse_addresses(env.get("DESK_TRUSTED_PROXIES", "")),
+            compliance_days=int(env.get("DESK_COMPLIANCE_DAYS", default.compliance_days)),
+            compliance_keep_days=int(
+                env.get("DESK_COMPLIANCE_KEEP_DAYS", default.compliance_keep_days)
+            ),
+            compliance_utc_offset_hours=float(
+                env.get("DESK_COMPLIANCE_UTC_OFFSET", default.compliance_utc_offset_hours)
+            ),
         )

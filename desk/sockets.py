@@ -152,7 +152,8 @@ def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
                 raise DeskError("unauthorized", "请重新登录", 401)
             if not isinstance(data, dict) or not isinstance(data.get("conversation_id"), str):
                 raise DeskError("malformed", "消息格式有误")
-            entry = await get_desk().agent_message(data["conversation_id"], agent, data.get("text"))
-            return {"entry": entry}
+            return await get_desk().agent_message(
+                data["conversation_id"], agent, data.get("text"), force=data.get("force") is True
+            )
         except DeskError as error:
             return _error(error)

@@ -16,6 +16,13 @@ Keys (prefix `desk:`):
 | `presence` | hash | agent id → online, busy or offline |
 | `agent_convs:{id}` | set | conversation ids an agent owns |
 | `session:{token}` | string | the agent id of a console login (expires) |
+| `compliance:{day}` | hash | `{agent id}:warnings`, `{agent id}:forced` of a day (`YYYY-MM-DD`) |
+| `compliance:forced` | list | JSON records of agent messages sent despite a warning, newest first |
+
+Service-language compliance (docs/compliance.md): `warnings` counts an agent's messages held for
+a forbidden phrase, `forced` those sent anyway; a day's hash expires `DESK_COMPLIANCE_KEEP_DAYS`
+after its last change. A forced record is `ts`, `agent_id`, `conversation_id`, `seq`, `rules`,
+`matched`; the last 10,000 are kept.
 
 Every change that must not interleave with another (accepting a ticket, opening one, handing a
 conversation back) is one Lua script, so two desk instances never both win.
@@ -128,6 +135,9 @@ return 0
 
 
 PIPELINE_ATTEMPTS = 6
+COMPLIANCE_KINDS = ("warnings", "forced")
+FORCED_RECORDS_KEPT = 10_000
+ComplianceKind = Literal["warnings", "forced"]
 
 
 def connect(redis_url: str) -> "Redis[str]":
@@ -339,6 +349,46 @@ class DeskStore:
 
     async def end_session(self, token: str) -> None:
         await self.redis.delete(f"{P}session:{token}")
+
+    # Service-language compliance: per-agent counts by day, and what was sent anyway
+
+    async def count_compliance(
+        self, day: str, agent_id: str, kind: ComplianceKind, keep_seconds: int
+    ) -> None:
+        """Adds one to an agent's count of `kind` for `day` (`YYYY-MM-DD`)."""
+        key = f"{P}compliance:{day}"
+        await self._pipelined(
+            lambda pipe: (
+                pipe.hincrby(key, f"{agent_id}:{kind}", 1),
+                pipe.expire(key, keep_seconds),
+            ),
+            transaction=True,
+        )
+
+    async def record_forced(self, record: Dict[str, Any]) -> None:
+        """Keeps the record of a message an agent sent despite a warning."""
+        key = f"{P}compliance:forced"
+        await self._pipelined(
+            lambda pipe: (
+                pipe.lpush(key, json.dumps(record, ensure_ascii=False)),
+                pipe.ltrim(key, 0, FORCED_RECORDS_KEPT - 1),
+            ),
+            transaction=True,
+        )
+
+    async def compliance_counts(self, days: List[str]) -> Dict[str, Dict[str, Dict[str, int]]]:
+        """agent id → kind (`warnings`, `forced`) → day → count, for the agents with any."""
+        hashes = await self._pipelined(
+            lambda pipe: [pipe.hgetall(f"{P}compliance:{day}") for day in days],
+            transaction=False,
+        )
+        counts: Dict[str, Dict[str, Dict[str, int]]] = {}
+        for day, fields in zip(days, hashes, strict=True):
+            for field, value in fields.items():
+                agent_id, _, kind = field.rpartition(":")
+                if kind in COMPLIANCE_KINDS:
+                    counts.setdefault(agent_id, {}).setdefault(kind, {})[day] = int(value)
+        return counts
 
     # Inboxes: what waits to go to Rasa, one conversation at a time
 

@@ -1,4 +1,5 @@
-"""The agent console's REST API (docs/desk.md): login, presence, queue, conversations."""
+"""The agent console's REST API (docs/desk.md): login, presence, queue, conversations, and the
+agents' service-language warnings (docs/compliance.md)."""
 
 from functools import wraps
 from typing import Any, Callable, Coroutine, Dict
@@ -107,6 +108,17 @@ async def canned(request: Request, agent: Agent) -> HTTPResponse:
     return response.json({"replies": _desk(request).phrases.canned})
 
 
+@bp.get("/compliance")
+@authenticated
+async def compliance(request: Request, agent: Agent) -> HTTPResponse:
+    """Every agent's warnings and forced sends per day (`?days=N`; `DESK_COMPLIANCE_DAYS`)."""
+    raw = request.args.get("days")
+    if raw is not None and not raw.isdigit():
+        raise DeskError("malformed", "天数须为正整数")
+    days = None if raw is None else int(raw)
+    return response.json(await _desk(request).compliance_report(agent, days))
+
+
 @bp.get("/conversations")
 @authenticated
 async def conversations(request: Request, agent: Agent) -> HTTPResponse:
@@ -130,9 +142,10 @@ async def accept(request: Request, agent: Agent, conversation_id: str) -> HTTPRe
 @bp.post("/conversations/<conversation_id:str>/messages")
 @authenticated
 async def message(request: Request, agent: Agent, conversation_id: str) -> HTTPResponse:
-    text = _body(request).get("text")
-    entry = await _desk(request).agent_message(conversation_id, agent, text)
-    return response.json({"entry": entry}, status=201)
+    body = _body(request)
+    force = body.get("force") is True
+    answer = await _desk(request).agent_message(conversation_id, agent, body.get("text"), force)
+    return response.json(answer, status=201 if "entry" in answer else 200)  # 200: held
 
 
 @bp.post("/conversations/<conversation_id:str>/handback")

@@ -131,9 +131,47 @@ window.DeskView = (function () {
     return row;
   }
 
+  // A held reply's violation: li.violation[data-rule] > .matched + .rule + .category + .seed +
+  // .suggestion ("建议:" and the wording to use instead).
+  function violationItem(v) {
+    var li = el("li", "violation");
+    li.dataset.rule = v.rule || "";
+    li.appendChild(el("span", "matched", "「" + (v.matched || "") + "」"));
+    li.appendChild(el("span", "rule", v.name || v.rule));
+    li.appendChild(el("span", "category", v.category));
+    if (v.seed) li.appendChild(el("span", "seed", "依据规范 " + v.seed));
+    li.appendChild(el("div", "suggestion", "建议:" + (v.suggestion || "")));
+    return li;
+  }
+
+  function total(list) {
+    return (Array.isArray(list) ? list : []).reduce(function (s, n) { return s + (Number(n) || 0); }, 0);
+  }
+
+  // One agent in the 话术提醒 panel: .agent-stats[data-agent-id] (.self) > .row-head(.name
+  // .totals "提醒 n · 仍发送 m") + .bars > .bar per day (height: warnings; .forced if any sent anyway).
+  function complianceRow(a, days, self) {
+    var row = el("div", "agent-stats" + (self ? " self" : ""));
+    row.dataset.agentId = a.agent_id;
+    var head = row.appendChild(el("div", "row-head"));
+    head.appendChild(el("span", "name", (a.name || a.agent_id) + (self ? "(我)" : "")));
+    head.appendChild(el("span", "totals", "提醒 " + total(a.warnings) + " · 仍发送 " + total(a.forced)));
+    var bars = row.appendChild(el("div", "bars"));
+    var warnings = a.warnings || [], forced = a.forced || [];
+    var most = Math.max.apply(null, [1].concat(warnings));
+    (days || []).forEach(function (day, i) {
+      var w = Number(warnings[i]) || 0, f = Number(forced[i]) || 0;
+      var bar = bars.appendChild(el("span", "bar" + (f ? " forced" : "") + (w ? "" : " zero")));
+      bar.style.height = Math.max(2, Math.round((w / most) * 24)) + "px";
+      bar.title = day + ":提醒 " + w + ",仍发送 " + f;
+    });
+    return row;
+  }
+
   return {
     el: el, fmtDuration: fmtDuration,
     ticketRow: ticketRow, conversationRow: conversationRow,
     fillTicketInfo: fillTicketInfo, transcriptLine: transcriptLine,
+    violationItem: violationItem, complianceRow: complianceRow,
   };
 })();

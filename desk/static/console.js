@@ -17,6 +17,7 @@
     tickets: [], queueStamp: 0,                      // tickets: [{t: Ticket, receivedAt, el}]
     convs: new Map(),                                // id -> {view: ConversationView, unread, addedAt}
     current: null, canned: [], timer: null,
+    held: null, complianceTimer: null,               // held: id of the conversation with a held reply
   };
 
   // ---- REST ----
@@ -74,8 +75,9 @@
     $("desk-view").hidden = false;
     renderAgent(); renderQueue(); renderConversations(); clearPane();
     connectSocket();
-    loadQueue(); loadConversations(); loadCanned();
+    loadQueue(); loadConversations(); loadCanned(); loadCompliance();
     state.timer = setInterval(tick, 1000);
+    state.complianceTimer = setInterval(loadCompliance, 60000);
   }
 
   // Forgets everything of the current login.
@@ -85,6 +87,8 @@
     state.socket = null;
     if (socket) { socket.off(); socket.disconnect(); }
     clearInterval(state.timer);
+    clearInterval(state.complianceTimer);
+    hideWarning();
     Object.assign(state, { token: null, agent: null, tickets: [], convs: new Map(), current: null });
     try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ }
     setText("connection-status", "");
@@ -283,6 +287,7 @@
   async function openConversation(id) {
     var c = state.convs.get(id);
     if (!c) return;
+    if (state.current !== id) hideWarning();
     state.current = id;
     c.unread = 0;
     renderConversations();
@@ -320,6 +325,7 @@
   // ---- conversation pane ----
   function clearPane() {
     state.current = null;
+    hideWarning();
     $("ticket-info").textContent = "";
     $("transcript").textContent = "";
     $("reply").value = "";
@@ -346,28 +352,88 @@
   }
 
   // ---- replying (socket agent_message with an ack) ----
-  function sendReply() {
+  // A reply with a forbidden phrase (服务忌语) comes back `held` with its violations: the warning
+  // names each rule and the suggested wording; the agent edits and sends again, or clicks
+  // 仍然发送 (`force: true`, counted and recorded by the desk).
+  function sendReply(force) {
     var id = state.current, input = $("reply"), text = input.value, socket = state.socket;
     if (!id || !text.trim()) return;
     if (!socket || !socket.connected) { notice("实时连接已断开,请稍后再发送", "error"); return; }
     input.value = "";
-    $("reply-send").disabled = true;
-    socket.timeout(10000).emit("agent_message", { conversation_id: id, text: text }, function (err, res) {
-      $("reply-send").disabled = false;
-      if (!err && res && res.entry) { addEntry(id, res.entry, false); return; }
+    hideWarning();
+    setSending(true);
+    var data = { conversation_id: id, text: text };
+    if (force) data.force = true;
+    socket.timeout(10000).emit("agent_message", data, function (err, res) {
+      setSending(false);
+      if (!err && res && res.entry) {
+        addEntry(id, res.entry, false);
+        if (res.forced) { notice("已发送,本条提醒已记录", "info"); loadCompliance(); }
+        return;
+      }
       if (res && res.error === "unauthorized") return sessionExpired(); // logged out elsewhere
       if (!input.value && state.current === id) input.value = text; // give the text back
+      if (!err && res && res.held) {
+        if (state.current === id) showWarning(id, res.violations);
+        loadCompliance();
+        return;
+      }
       notice(err ? "发送超时,请重试" : (res && res.message) || "发送失败,请重试", "error");
     });
   }
 
-  $("reply-form").addEventListener("submit", function (ev) { ev.preventDefault(); sendReply(); });
+  function setSending(busy) {
+    $("reply-send").disabled = busy;
+    $("compliance-force").disabled = busy;
+  }
+
+  function showWarning(id, violations) {
+    var list = $("compliance-violations");
+    list.textContent = "";
+    (Array.isArray(violations) ? violations : []).forEach(function (v) {
+      if (v) list.appendChild(V.violationItem(v));
+    });
+    state.held = id;
+    $("compliance-warning").hidden = false;
+  }
+
+  function hideWarning() {
+    state.held = null;
+    $("compliance-warning").hidden = true;
+    $("compliance-violations").textContent = "";
+  }
+
+  $("reply-form").addEventListener("submit", function (ev) { ev.preventDefault(); sendReply(false); });
   // Enter sends, Shift+Enter is a newline; Enter that ends an IME composition does not send.
   $("reply").addEventListener("keydown", function (ev) {
     if (ev.key !== "Enter" || ev.shiftKey || ev.isComposing || ev.keyCode === 229) return;
     ev.preventDefault();
-    sendReply();
+    sendReply(false);
   });
+  $("compliance-edit").addEventListener("click", function () { hideWarning(); $("reply").focus(); });
+  $("compliance-force").addEventListener("click", function () {
+    if (state.held && state.held === state.current) sendReply(true);
+  });
+
+  // ---- 话术提醒: each agent's warnings per day (GET /api/agent/compliance) ----
+  async function loadCompliance() {
+    var gen = state.gen;
+    try {
+      var data = await api("GET", "/api/agent/compliance");
+      if (gen === state.gen) renderCompliance(data);
+    } catch (err) { fail(err); }
+  }
+
+  function renderCompliance(data) {
+    var box = $("compliance-stats"), days = Array.isArray(data.days) ? data.days : [];
+    var me = state.agent && state.agent.agent_id;
+    box.textContent = "";
+    $("compliance-period").textContent = days.length ? "近" + days.length + "天" : "";
+    (Array.isArray(data.agents) ? data.agents : []).forEach(function (a) {
+      if (a) box.appendChild(V.complianceRow(a, days, a.agent_id === me));
+    });
+    if (!box.childNodes.length) box.appendChild(el("div", "empty", "暂无提醒"));
+  }
 
   // ---- canned replies (快捷回复) ----
   async function loadCanned() {

@@ -15,6 +15,8 @@ def test_defaults() -> None:
     assert settings.company_name == "示例网"
     assert settings.rasa_token is None
     assert settings.trusted_proxies == ()
+    assert (settings.compliance_days, settings.compliance_keep_days) == (14, 90)
+    assert settings.compliance_utc_offset_hours == 8.0
 
 
 def test_every_variable_is_read() -> None:
@@ -34,6 +36,9 @@ def test_every_variable_is_read() -> None:
             "DESK_INSTANCE": "desk-a",
             "COMPANY_NAME": "家如何网",
             "DESK_TRUSTED_PROXIES": "10.0.0.2, 2001:DB8::1,",
+            "DESK_COMPLIANCE_DAYS": "7",
+            "DESK_COMPLIANCE_KEEP_DAYS": "30",
+            "DESK_COMPLIANCE_UTC_OFFSET": "0",
         }
     )
     assert settings == DeskSettings(
@@ -51,6 +56,9 @@ def test_every_variable_is_read() -> None:
         instance_id="desk-a",
         company_name="家如何网",
         trusted_proxies=("10.0.0.2", "2001:db8::1"),
+        compliance_days=7,
+        compliance_keep_days=30,
+        compliance_utc_offset_hours=0.0,
     )
 
 

@@ -113,6 +113,7 @@ ENDPOINTS = [
     ("PUT", "/presence"),
     ("GET", "/queue"),
     ("GET", "/canned"),
+    ("GET", "/compliance"),
     ("GET", "/conversations"),
     ("GET", "/conversations/x"),
     ("POST", "/conversations/x/accept"),

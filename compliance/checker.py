@@ -1,0 +1,180 @@
+"""The service-language checker: `check(text)` lists the forbidden phrases a message uses.
+
+Matching follows jieba's words through the pipeline's `service_language` span ruler (one
+pattern per way of saying a forbidden phrase, compliance/inventory.yml), then each rule's
+conditions: a neighbouring word that makes the match acceptable, where in the sentence it must
+stand, and whether quoted words count.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Dict, Iterable, List, Set, Tuple
+
+from compliance.inventory import Inventory, Rule
+from compliance.pipeline import RULES, build_nlp, default_inventory, get_nlp
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span, Token
+
+SENTENCE_END = frozenset("。!?!?…~;;")
+OPENING_QUOTES = frozenset("「『“‘")
+CLOSING_QUOTES = frozenset("」』”’")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One forbidden phrase in a text.
+
+    Attributes:
+        rule: the inventory rule's id.
+        name: the rule's Chinese name.
+        category: the rule's category (`模糊性语言`, ...).
+        matched: the words as written.
+        start: character offset of `matched` in the text.
+        end: character offset just after `matched`.
+        seed: the seed file the forbidden wording comes from (`000`..`004`).
+        suggestion: what to say instead.
+    """
+
+    rule: str
+    name: str
+    category: str
+    matched: str
+    start: int
+    end: int
+    seed: str
+    suggestion: str
+
+    def to_json(self) -> Dict[str, str]:
+        """What the desk sends an agent whose message is held."""
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "category": self.category,
+            "matched": self.matched,
+            "suggestion": self.suggestion,
+            "seed": self.seed,
+        }
+
+
+def _before(doc: "Doc", span: "Span") -> "Token | None":
+    """The word before the match, whitespace skipped; None at the start."""
+    index = span.start - 1
+    while index >= 0 and doc[index].is_space:
+        index -= 1
+    return doc[index] if index >= 0 else None
+
+
+def _after(doc: "Doc", span: "Span") -> "Token | None":
+    """The word after the match, whitespace skipped; None at the end."""
+    index = span.end
+    while index < len(doc) and doc[index].is_space:
+        index += 1
+    return doc[index] if index < len(doc) else None
+
+
+def _quoted(text: str, offset: int) -> bool:
+    """Whether `offset` lies inside 「」, 『』, “” or ‘’ (unbalanced quotes count as open)."""
+    depth = 0
+    for char in text[:offset]:
+        if char in OPENING_QUOTES:
+            depth += 1
+        elif char in CLOSING_QUOTES and depth:
+            depth -= 1
+    return depth > 0
+
+
+def _at_start(doc: "Doc", span: "Span") -> bool:
+    before = _before(doc, span)
+    return before is None or before.text in SENTENCE_END or before.text in "\n"
+
+
+def _at_end(doc: "Doc", span: "Span") -> bool:
+    after = _after(doc, span)
+    return after is None or after.text[0] in SENTENCE_END
+
+
+def _whole(doc: "Doc", span: "Span") -> bool:
+    outside = [*doc[: span.start], *doc[span.end :]]
+    return all(token.is_punct or token.is_space for token in outside)
+
+
+def counts(rule: Rule, doc: "Doc", span: "Span") -> bool:
+    """Whether a match of `rule` is a violation once the rule's conditions are applied."""
+    before, after = _before(doc, span), _after(doc, span)
+    if before is not None and before.text in rule.unless_before:
+        return False
+    if after is not None and after.text in rule.unless_after:
+        return False
+    if rule.skip_quoted and _quoted(doc.text, span.start_char):
+        return False
+    if rule.position == "start":
+        return _at_start(doc, span)
+    if rule.position == "end":
+        return _at_end(doc, span)
+    if rule.position == "whole":
+        return _whole(doc, span)
+    return True
+
+
+def _longest_first(spans: Iterable["Span"]) -> List["Span"]:
+    """Per rule, the longest matches that do not overlap (`你的` rather than `你` inside it)."""
+    kept: List[Span] = []
+    taken: Set[Tuple[str, int]] = set()
+    for span in sorted(spans, key=lambda s: (s.start - s.end, s.start)):
+        tokens = {(span.label_, i) for i in range(span.start, span.end)}
+        if not tokens & taken:
+            kept.append(span)
+            taken |= tokens
+    return sorted(kept, key=lambda s: (s.start_char, s.label_))
+
+
+class Checker:
+    """Checks texts against one inventory with one pipeline."""
+
+    def __init__(self, inventory: Inventory, nlp: "Language") -> None:
+        self.inventory = inventory
+        self.nlp = nlp
+        self.rules = {rule.id: rule for rule in inventory.rules}
+
+    def check(self, text: str) -> List[Violation]:
+        """The violations in `text`, in the order they appear."""
+        doc = self.nlp.get_pipe(RULES)(self.nlp.make_doc(text))  # numbers are not needed here
+        violations: List[Violation] = []
+        for span in _longest_first(doc.spans[RULES]):
+            rule = self.rules[span.label_]
+            if counts(rule, doc, span):
+                violations.append(
+                    Violation(
+                        rule=rule.id,
+                        name=rule.name,
+                        category=rule.category,
+                        matched=span.text,
+                        start=span.start_char,
+                        end=span.end_char,
+                        seed=rule.seed,
+                        suggestion=rule.suggestion,
+                    )
+                )
+        return violations
+
+    def words(self, text: str) -> List[str]:
+        """How the pipeline segments `text` (for writing patterns and debugging them)."""
+        return [token.text for token in self.nlp.make_doc(text)]
+
+
+def checker_for(inventory: Inventory) -> Checker:
+    """A checker with its own pipeline, e.g. for an inventory being written or tested."""
+    return Checker(inventory, build_nlp(inventory))
+
+
+@lru_cache(maxsize=1)
+def default_checker() -> Checker:
+    """The process's checker for compliance/inventory.yml, on `get_nlp()`'s pipeline."""
+    return Checker(default_inventory(), get_nlp())
+
+
+def check(text: str) -> List[Violation]:
+    """The violations of compliance/inventory.yml in `text`, in order."""
+    return default_checker().check(text)

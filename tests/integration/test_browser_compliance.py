@@ -1,0 +1,140 @@
+"""The console's service-language warning in real headless Chromium (Debian's, never downloaded).
+
+An agent's reply with a forbidden phrase is held: the console names the rule and the suggested
+wording, the visitor sees nothing; 仍然发送 delivers it and the 话术提醒 panel counts it; 修改
+keeps the text to edit and send again.
+"""
+
+import re
+from typing import Callable, Iterator, List, Tuple, TypeAlias
+
+import pytest
+import redis
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from compliance.checker import default_checker
+from desk.phrases import Phrases
+from desk.stack import Stack
+from tests.integration.conftest import AGENT_PASSWORD, AGENTS, WAIT_MS
+from tests.integration.test_browser import conversation_id, open_chat, release, say
+
+pytestmark = pytest.mark.integration
+
+Store: TypeAlias = "redis.Redis[str]"
+OpenPage = Callable[[str], Page]
+AGENT = "2002"
+FORBIDDEN = "这个可能要等"  # 「可能」: vague language (seed 000)
+
+
+@pytest.fixture
+def open_page(browser: Browser) -> Iterator[OpenPage]:
+    """Opens a URL as a new person (a new browser context); all are closed after the test."""
+    contexts: List[BrowserContext] = []
+
+    def open_(url: str) -> Page:
+        context = browser.new_context(locale="zh-CN")
+        context.set_default_timeout(WAIT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(url)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def console(stack: Stack, open_page: OpenPage) -> Iterator[Page]:
+    """Agent 2002 logged into the console on desk 1, online; released after the test."""
+    page = open_page(f"{stack.desk_urls[0]}/console")
+    page.fill("#login-agent-id", AGENT)
+    page.fill("#login-password", AGENT_PASSWORD)
+    page.click("#login-submit")
+    expect(page.locator("#agent-name")).to_have_text(AGENTS[AGENT])
+    with page.expect_response("**/api/agent/presence") as answer:
+        page.select_option("#presence", "online")
+    assert answer.value.ok
+    yield page
+    release(stack.desk_urls[0], AGENT)
+
+
+def totals(page: Page) -> Tuple[int, int]:
+    """(warnings, sent anyway) the 话术提醒 panel shows for the agent."""
+    row = page.locator(f'#compliance-stats .agent-stats[data-agent-id="{AGENT}"] .totals')
+    expect(row).to_have_text(re.compile(r"^提醒 \d+ · 仍发送 \d+$"))
+    warnings, forced = re.findall(r"\d+", row.inner_text())
+    return int(warnings), int(forced)
+
+
+def expect_totals(page: Page, warnings: int, forced: int) -> None:
+    """Waits until the panel shows these totals (it reloads after each warning)."""
+    row = page.locator(f'#compliance-stats .agent-stats[data-agent-id="{AGENT}"] .totals')
+    expect(row).to_have_text(f"提醒 {warnings} · 仍发送 {forced}")
+
+
+def agent_lines_seen(visitor: Page) -> List[str]:
+    return visitor.locator("#messages .msg[data-from=agent] .text").all_inner_texts()
+
+
+def test_the_console_warns_names_the_rule_and_sends_anyway(
+    stack: Stack,
+    open_page: OpenPage,
+    console: Page,
+    store: Store,
+    text: Callable[[str], str],
+    phrases: Phrases,
+) -> None:
+    agent = console
+    visitor = open_chat(open_page, stack.desk_urls[1], text)
+    say(visitor, "转人工")
+    expect(visitor.locator("#messages .msg[data-from=system]")).to_have_count(1)
+    cid = conversation_id(visitor, store)
+    agent.locator(f'#queue .ticket[data-conversation-id="{cid}"] button.accept').click()
+    joined = phrases.say("agent_joined", agent_id=AGENT, agent_name=AGENTS[AGENT])
+    expect(visitor.locator("#messages .msg .text").last).to_have_text(joined)
+    warnings, forced = totals(agent)
+
+    # A forbidden phrase: held, with the rule and the suggested wording; the text stays.
+    agent.fill("#reply", FORBIDDEN)
+    agent.click("#reply-send")
+    warning = agent.locator("#compliance-warning")
+    expect(warning).to_be_visible()
+    item = warning.locator('li.violation[data-rule="vague_possibly"]')
+    rule = default_checker().inventory.rule("vague_possibly")
+    expect(item.locator(".matched")).to_have_text("「可能」")
+    expect(item.locator(".rule")).to_have_text("模糊性语言「可能」")
+    expect(item.locator(".suggestion")).to_have_text("建议:" + rule.suggestion)
+    expect(agent.locator("#reply")).to_have_value(FORBIDDEN)
+    expect_totals(agent, warnings + 1, forced)
+    visitor.wait_for_timeout(1000)
+    assert agent_lines_seen(visitor) == []
+    assert [
+        line for line in store.lrange(f"desk:transcript:{cid}", 0, -1) if FORBIDDEN in line
+    ] == []
+
+    # 仍然发送: delivered to the visitor, counted, the warning gone.
+    agent.click("#compliance-force")
+    expect(warning).to_be_hidden()
+    expect(visitor.locator("#messages .msg[data-from=agent] .text")).to_have_text([FORBIDDEN])
+    expect(agent.locator("#transcript .msg[data-from=agent] .text")).to_have_text([FORBIDDEN])
+    expect(agent.locator("#notice")).to_have_text("已发送,本条提醒已记录")
+    expect_totals(agent, warnings + 1, forced + 1)
+
+    # 修改: the warning goes, the text stays to be edited; the edited reply goes through.
+    agent.fill("#reply", "你好,请稍等")
+    agent.press("#reply", "Enter")
+    expect(warning.locator('li.violation[data-rule="impersonal_ni"] .rule')).to_have_text(
+        "称呼客户用「你」"
+    )
+    agent.click("#compliance-edit")
+    expect(warning).to_be_hidden()
+    expect(agent.locator("#reply")).to_have_value("你好,请稍等")
+    agent.fill("#reply", "您好,请稍等")
+    agent.click("#reply-send")
+    expect(visitor.locator("#messages .msg[data-from=agent] .text")).to_have_text(
+        [FORBIDDEN, "您好,请稍等"]
+    )
+    expect_totals(agent, warnings + 2, forced + 1)
+    agent.click("#close")
+    expect(visitor.locator("#messages .msg .text").last).to_have_text(phrases.closing)

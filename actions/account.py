@@ -4,7 +4,7 @@ Dialogue in data/rules/account.yml; limits and their keys in actions/verificatio
 the customer directory in actions/directory.py; the design in docs/verification.md.
 """
 
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -113,6 +113,26 @@ def answering(tracker: Tracker, slot: str) -> bool:
     return bool(tracker.get_slot("requested_slot") == slot)
 
 
+def validated(
+    slot: str,
+    value: Any,
+    normalize: Callable[[str], str | None],
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    response: str,
+) -> Dict[str, Any]:
+    """`slot` set to the normalised `value`, or None and the format hint `response` if asked.
+
+    A cleared slot (None) is no answer and gets no hint.
+    """
+    if value is None:
+        return {slot: None}
+    normalised = normalize(str(value))
+    if normalised is None and answering(tracker, slot):
+        dispatcher.utter_message(response=response)
+    return {slot: normalised}
+
+
 class ValidateAccountVerificationForm(FormValidationAction):
     """Checks the form of each answer; a malformed answer is re-asked and never counted.
 
@@ -140,12 +160,16 @@ class ValidateAccountVerificationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[str, Any]:
-        if slot_value is None or reverse_lookup_chosen(tracker):
-            return {"account_number": None}  # cleared, or left for the reverse lookup
-        number = find_account_number(str(slot_value))
-        if number is None and answering(tracker, "account_number"):
-            dispatcher.utter_message(response="utter_invalid_account_number")
-        return {"account_number": number}
+        if reverse_lookup_chosen(tracker):
+            return {"account_number": None}  # left for the reverse lookup
+        return validated(
+            "account_number",
+            slot_value,
+            find_account_number,
+            dispatcher,
+            tracker,
+            response="utter_invalid_account_number",
+        )
 
     async def validate_verification_fact(
         self,
@@ -174,12 +198,14 @@ class ValidateAccountVerificationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[str, Any]:
-        if slot_value is None:
-            return {"lookup_name": None}
-        name = normalize_name(str(slot_value))
-        if name is None and answering(tracker, "lookup_name"):
-            dispatcher.utter_message(response="utter_invalid_lookup_name")
-        return {"lookup_name": name}
+        return validated(
+            "lookup_name",
+            slot_value,
+            normalize_name,
+            dispatcher,
+            tracker,
+            response="utter_invalid_lookup_name",
+        )
 
     async def validate_lookup_address(
         self,
@@ -188,12 +214,14 @@ class ValidateAccountVerificationForm(FormValidationAction):
         tracker: Tracker,
         domain: DomainDict,
     ) -> Dict[str, Any]:
-        if slot_value is None:
-            return {"lookup_address": None}
-        address = normalize_address(str(slot_value))
-        if address is None and answering(tracker, "lookup_address"):
-            dispatcher.utter_message(response="utter_invalid_lookup_address")
-        return {"lookup_address": address}
+        return validated(
+            "lookup_address",
+            slot_value,
+            normalize_address,
+            dispatcher,
+            tracker,
+            response="utter_invalid_lookup_address",
+        )
 
 
 class ActionVerifyAccount(_WithServices, Action):

@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 
 from actions.directory import Directory, open_directory
+from actions.redis_connection import connect
 from actions.settings import Settings, load_settings
-from actions.verification_limits import AttemptLimiter, connect
+from actions.verification_limits import AttemptLimiter
 
 
 @dataclass(frozen=True)

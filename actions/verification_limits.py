@@ -24,10 +24,6 @@ from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from actions.settings import Settings
 
@@ -125,18 +121,6 @@ def _limits_argv(subjects: Sequence[Subject]) -> List[int]:
     for subject in subjects:
         argv += [subject.limit, subject.window_seconds * 1000]
     return argv
-
-
-def connect(redis_url: str) -> "Redis[str]":
-    """A client that waits out a Redis restart (about 8 retries, up to 1 s apart)."""
-    client: Redis[str] = Redis.from_url(
-        redis_url,
-        decode_responses=True,
-        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 8),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
-        health_check_interval=5,
-    )
-    return client
 
 
 class AttemptLimiter:

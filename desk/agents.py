@@ -11,9 +11,10 @@ import os
 import sys
 from typing import List
 
+from actions.redis_connection import connect
 from desk.auth import hash_password
 from desk.settings import DeskSettings
-from desk.store import DeskStore, connect
+from desk.store import DeskStore
 
 MIN_PASSWORD_CHARS = 8
 

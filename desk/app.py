@@ -8,6 +8,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.redis_connection import connect
 from compliance.checker import default_checker
 from desk import sockets
 from desk.blueprints import agent_api, health, pages, rasa_callback
@@ -16,7 +17,7 @@ from desk.phrases import load_phrases
 from desk.rasa_client import RasaClient
 from desk.service import Desk
 from desk.settings import DeskSettings
-from desk.store import DeskStore, connect
+from desk.store import DeskStore
 
 logger = logging.getLogger(__name__)
 

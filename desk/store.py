@@ -36,8 +36,6 @@ from typing import Any, Callable, Dict, List, Literal, Tuple, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -138,18 +136,6 @@ PIPELINE_ATTEMPTS = 6
 COMPLIANCE_KINDS = ("warnings", "forced")
 FORCED_RECORDS_KEPT = 10_000
 ComplianceKind = Literal["warnings", "forced"]
-
-
-def connect(redis_url: str) -> "Redis[str]":
-    """A client that waits out a Redis restart (about 8 retries, up to 1 s apart)."""
-    client: Redis[str] = Redis.from_url(
-        redis_url,
-        decode_responses=True,
-        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 8),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
-        health_check_interval=5,
-    )
-    return client
 
 
 class DeskStore:

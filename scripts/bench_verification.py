@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.directory import Customer, SqliteDirectory, generate_sample  # noqa: E402
-from actions.verification_limits import AttemptLimiter, Subject, connect  # noqa: E402
+from actions.redis_connection import connect  # noqa: E402
+from actions.verification_limits import AttemptLimiter, Subject  # noqa: E402
 from desk.stack import Stack  # noqa: E402
 
 WRONG_NAMES = ("张三丰", "李四光", "王小明")

@@ -18,9 +18,10 @@ from actions.account import (
     client_ip,
 )
 from actions.directory import Customer, SqliteDirectory, generate_sample
+from actions.redis_connection import connect
 from actions.services import Services
 from actions.settings import Settings
-from actions.verification_limits import AttemptLimiter, connect
+from actions.verification_limits import AttemptLimiter
 from tests.conftest import TrackerFactory, user_event
 
 

@@ -14,7 +14,8 @@ from actions.directory import (
     generate_sample,
 )
 from actions.identity import CheckResult, Fact, Outcome, check_identity, fact_matches, parse_fact
-from actions.verification_limits import AttemptLimiter, Subject, connect
+from actions.redis_connection import connect
+from actions.verification_limits import AttemptLimiter, Subject
 
 T = TypeVar("T")
 DAY = 86400

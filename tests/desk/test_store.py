@@ -6,7 +6,8 @@ from typing import Any, Dict, List, Tuple
 
 import redis
 
-from desk.store import DeskStore, connect
+from actions.redis_connection import connect
+from desk.store import DeskStore
 
 
 def run_store(redis_url: str, scenario: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable, Dict, Iterator, List, Tuple, TypeVa
 import pytest
 import redis
 import requests
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from actions.directory import SqliteDirectory, generate_sample
 from desk.clients import AgentClient, Message, VisitorClient
@@ -250,3 +250,24 @@ def browser() -> Iterator[Browser]:
         )
         yield launched
         launched.close()
+
+
+OpenPage = Callable[[str], Page]
+
+
+@pytest.fixture
+def open_page(browser: Browser) -> Iterator[OpenPage]:
+    """Opens a URL as a new person (a new browser context); all are closed after the test."""
+    contexts: List[BrowserContext] = []
+
+    def open_(url: str) -> Page:
+        context = browser.new_context(locale="zh-CN")
+        context.set_default_timeout(WAIT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(url)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()

@@ -10,37 +10,18 @@ from typing import Callable, Iterator, List, Tuple, TypeAlias
 import pytest
 import redis
 import requests
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from desk.phrases import Phrases
 from desk.stack import Stack
-from tests.integration.conftest import AGENT_PASSWORD, AGENTS, WAIT_MS
+from tests.integration.conftest import AGENT_PASSWORD, AGENTS, OpenPage
 
 pytestmark = pytest.mark.integration
 
 SESSION_KEY = "desk_session_id"  # where chat.js keeps the visitor's session token
 
 Line = Tuple[str, str]  # (data-from, text) of one `.msg`
-OpenPage = Callable[[str], Page]
 Store: TypeAlias = "redis.Redis[str]"
-
-
-@pytest.fixture
-def open_page(browser: Browser) -> Iterator[OpenPage]:
-    """Opens a URL as a new person (a new browser context); all are closed after the test."""
-    contexts: List[BrowserContext] = []
-
-    def open_(url: str) -> Page:
-        context = browser.new_context(locale="zh-CN")
-        context.set_default_timeout(WAIT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(url)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def release(url: str, agent_id: str) -> None:

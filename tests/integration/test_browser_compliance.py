@@ -10,38 +10,19 @@ from typing import Callable, Iterator, List, Tuple, TypeAlias
 
 import pytest
 import redis
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from compliance.checker import default_checker
 from desk.phrases import Phrases
 from desk.stack import Stack
-from tests.integration.conftest import AGENT_PASSWORD, AGENTS, WAIT_MS
+from tests.integration.conftest import AGENT_PASSWORD, AGENTS, OpenPage
 from tests.integration.test_browser import conversation_id, open_chat, release, say
 
 pytestmark = pytest.mark.integration
 
 Store: TypeAlias = "redis.Redis[str]"
-OpenPage = Callable[[str], Page]
 AGENT = "2002"
 FORBIDDEN = "这个可能要等"  # 「可能」: vague language (seed 000)
-
-
-@pytest.fixture
-def open_page(browser: Browser) -> Iterator[OpenPage]:
-    """Opens a URL as a new person (a new browser context); all are closed after the test."""
-    contexts: List[BrowserContext] = []
-
-    def open_(url: str) -> Page:
-        context = browser.new_context(locale="zh-CN")
-        context.set_default_timeout(WAIT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(url)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture

@@ -2,10 +2,11 @@
 
 1. Bot turns over Rasa's REST channel, one at a time, on the same stack, each the third message
    of a new conversation (Rasa's cost grows with the tracker): a plain turn ("你好" → utter_greet)
-   against the verification turn (the visitor's fact → form validation, the Lua
-   reservation in Redis, the directory lookup, release, hand-off), a failed check (mismatch,
-   the attempt kept) and a refused one (record locked: no directory lookup). Reported as p50/p99
-   and as the ratio to the plain turn's p50.
+   and a complaint (two responses and the hand-off action, no verification: what several
+   actions in one turn cost Rasa) against the verification turn (the visitor's fact → form
+   validation, the Lua reservation in Redis, the directory lookup, release, hand-off), a failed
+   check (mismatch, the attempt kept) and a refused one (record locked: no directory lookup).
+   Reported as p50/p99 and as the ratio to the plain turn's p50.
 2. The parts alone, from this process: one reservation + release in Redis (two round trips,
    the Lua script), and one SQLite lookup of the generated directory (1,200 customers).
 
@@ -88,23 +89,32 @@ def at_fact_question(rasa_url: str, account_number: str) -> Conversation:
     return conversation
 
 
-def plain_turn(rasa_url: str) -> float:
+def third_message(rasa_url: str, text: str, check: Callable[[List[Dict[str, Any]]], bool]) -> float:
     """The third message of a new conversation, as the verification turns are."""
     conversation = Conversation(rasa_url)
     conversation.say("你好")  # the opening line
     conversation.say("你们几点上班")
-    return conversation.timed("你好", texts_contain("请问有什么可以帮您"))
+    return conversation.timed(text, check)
 
 
 def bot_turns(rasa_url: str, customers: List[Customer], samples: int) -> Dict[str, Any]:
     """Each kind of turn is the third message of a fresh conversation (same tracker length)."""
-    figures: Dict[str, List[float]] = {"plain": [], "verified": [], "mismatch": [], "refused": []}
+    figures: Dict[str, List[float]] = {
+        "plain": [],
+        "complaint": [],
+        "verified": [],
+        "mismatch": [],
+        "refused": [],
+    }
     locked = customers[-1]
     first = at_fact_question(rasa_url, locked.account_number)
     for name in WRONG_NAMES:
         first.say(name)
     for i in range(samples):
-        figures["plain"].append(plain_turn(rasa_url))
+        figures["plain"].append(
+            third_message(rasa_url, "你好", texts_contain("请问有什么可以帮您"))
+        )
+        figures["complaint"].append(third_message(rasa_url, "我要投诉你们的服务", has_custom))
         customer = customers[i]
         verified = at_fact_question(rasa_url, customer.account_number)
         figures["verified"].append(verified.timed(customer.name, has_custom))
@@ -114,7 +124,7 @@ def bot_turns(rasa_url: str, customers: List[Customer], samples: int) -> Dict[st
         figures["refused"].append(refused.timed(locked.name, texts_contain("已达上限")))
     result = {name: percentiles(values) for name, values in figures.items()}
     base = result["plain"]["p50_ms"]
-    for name in ("verified", "mismatch", "refused"):
+    for name in ("complaint", "verified", "mismatch", "refused"):
         result[name]["ratio_to_plain_p50"] = result[name]["p50_ms"] / base
     return result
 
@@ -149,7 +159,8 @@ async def parts(
 def report(figures: Dict[str, Any]) -> None:
     print("\nbot turn over REST, one at a time (3rd message)  p50 ms  p99 ms   n    p50 / plain")
     labels = {
-        "plain": "plain turn (你好)",
+        "plain": "plain turn (你好): 1 response",
+        "complaint": "complaint: 2 responses + action_handoff",
         "verified": "verification turn, match → hand-off",
         "mismatch": "verification turn, failed check",
         "refused": "verification turn, refused (locked)",

@@ -1,7 +1,6 @@
 """The account actions: exact events and response names, over real Redis and SQLite."""
 
 import asyncio
-import sqlite3
 import uuid
 from pathlib import Path
 from typing import Any, Dict, List
@@ -17,28 +16,12 @@ from actions.account import (
     ValidateAccountVerificationForm,
     client_ip,
 )
-from actions.directory import Customer, SqliteDirectory, generate_sample
+from actions.directory import Customer, SqliteDirectory
 from actions.redis_connection import connect
 from actions.services import Services
 from actions.settings import Settings
 from actions.verification_limits import AttemptLimiter
 from tests.conftest import TrackerFactory, user_event
-
-
-@pytest.fixture(scope="module")
-def directory_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("directory") / "directory.sqlite3"
-    generate_sample(path, count=1000, seed=11)
-    return path
-
-
-@pytest.fixture
-def customer(directory_path: Path) -> Customer:
-    with sqlite3.connect(directory_path) as db:
-        row = db.execute(
-            "SELECT account_number, name, phone, address FROM customers ORDER BY RANDOM() LIMIT 1"
-        ).fetchone()
-    return Customer(*row)
 
 
 def run(action: Any, dispatcher: CollectingDispatcher, tracker: Any, redis_url: str, path: Path):  # type: ignore[no-untyped-def]

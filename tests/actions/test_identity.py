@@ -11,7 +11,6 @@ from actions.directory import (
     Customer,
     DirectoryUnavailable,
     SqliteDirectory,
-    generate_sample,
 )
 from actions.identity import CheckResult, Fact, Outcome, check_identity, fact_matches, parse_fact
 from actions.redis_connection import connect
@@ -34,35 +33,6 @@ class CountingDirectory(SqliteDirectory):
         if self.broken:
             raise DirectoryUnavailable("directory down")
         return await super().find(account_number)
-
-
-@pytest.fixture(scope="module")
-def directory_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("directory") / "directory.sqlite3"
-    generate_sample(path, count=1000, seed=7)
-    return path
-
-
-@pytest.fixture
-def customer(directory_path: Path) -> Customer:
-    """A different record for each test: a locked record stays locked for the session."""
-    found: List[Customer] = []
-
-    async def first() -> None:
-        import sqlite3
-
-        with sqlite3.connect(directory_path) as db:
-            number = db.execute(
-                "SELECT account_number FROM customers ORDER BY RANDOM() LIMIT 1"
-            ).fetchone()[0]
-        directory = SqliteDirectory(directory_path)
-        hit = await directory.find(number)
-        assert hit is not None
-        found.append(hit)
-        await directory.close()
-
-    asyncio.run(first())
-    return found[0]
 
 
 def subjects(account_number: str) -> List[Subject]:

@@ -11,7 +11,7 @@ from sanic.response import HTTPResponse
 from actions.redis_connection import connect
 from compliance.checker import default_checker
 from desk import sockets
-from desk.blueprints import agent_api, health, pages, rasa_callback
+from desk.blueprints import agent_api, followup_api, health, pages, rasa_callback
 from desk.errors import DeskError
 from desk.phrases import load_phrases
 from desk.rasa_client import RasaClient
@@ -26,7 +26,8 @@ MAX_FRAME_BYTES = 64 * 1024
 
 
 def create_app(settings: DeskSettings | None = None) -> Sanic:
-    """Builds one desk instance; Redis, Rasa and the inbox sweeper start with the server."""
+    """Builds one desk instance; Redis, Rasa, the inbox sweeper and the timers start with the
+    server."""
     settings = settings or DeskSettings.from_env()
     app = Sanic(f"desk_{settings.instance_id}")
     app.config.REQUEST_MAX_SIZE = MAX_FRAME_BYTES
@@ -42,7 +43,7 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
     )
     sio.attach(app, socketio_path="socket.io")
     sockets.register(sio, lambda: app.ctx.desk)
-    for blueprint in (pages.bp, health.bp, rasa_callback.bp, agent_api.bp):
+    for blueprint in (pages.bp, health.bp, rasa_callback.bp, agent_api.bp, followup_api.bp):
         app.blueprint(blueprint)
 
     async def desk_error(_: Request, error: DeskError) -> HTTPResponse:
@@ -63,7 +64,7 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
         if not sio.manager_initialized:  # listen to other instances' emits from the start
             sio.manager_initialized = True
             sio.manager.initialize()
-        app.ctx.desk.delivery.start()
+        app.ctx.desk.start()
         logger.info(
             "desk %s up, redis %s, rasa %s",
             settings.instance_id,
@@ -72,7 +73,7 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
         )
 
     async def close_resources(app: Sanic, _: object) -> None:
-        await app.ctx.desk.delivery.stop()
+        await app.ctx.desk.stop()
         await app.ctx.desk.rasa.close()
         await app.ctx.redis.close()
 

@@ -12,6 +12,8 @@ import aiohttp
 import socketio
 
 Message = Dict[str, Any]
+# Console socket events that tell an agent something changed (docs/waiting.md).
+NOTICES = ("messages_changed", "ratings_changed", "visitor_waiting")
 R = TypeVar("R")
 
 
@@ -139,6 +141,18 @@ class AgentClient:
         self.sio.on("queue", self.queues.put, namespace="/agent")
         self.sio.on("message", self.messages.put, namespace="/agent")
         self.sio.on("conversation_ended", self.ended.put, namespace="/agent")
+        self.notices = _Inbox()
+        for event in NOTICES:
+            self.sio.on(event, self._noticer(event), namespace="/agent")
+
+    def _noticer(self, event: str) -> Callable[[Message], None]:
+        return lambda data: self.notices.put({"event": event, "data": data})
+
+    async def notice(self, event: str, timeout: float = 30.0) -> Message:
+        """The data of the first `event` (one of NOTICES) the console socket got."""
+        item = await self.notices.wait_for(lambda m: m["event"] == event, timeout)
+        data: Message = item["data"]
+        return data
 
     async def request(
         self, method: str, path: str, body: Message | None = None, token: str | None = None
@@ -176,6 +190,13 @@ class AgentClient:
             data["force"] = True
         ack: Message = await self.sio.call("agent_message", data, namespace="/agent")
         return ack
+
+    async def finish(self, conversation_id: str) -> Tuple[int, Message]:
+        """Closes as the console does: asks 请问还有什么可以帮您? first, then closes."""
+        status, body = await self.request("POST", f"/conversations/{conversation_id}/confirm-close")
+        if status not in (200, 201):
+            return status, body
+        return await self.request("POST", f"/conversations/{conversation_id}/close")
 
     async def compliance(self, days: int | None = None) -> Message:
         """Every agent's service-language warnings and forced sends per day."""

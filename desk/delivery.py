@@ -108,6 +108,10 @@ class RasaDelivery:
                     await self.rasa.send_message(
                         conversation_id, item["text"], item.get("metadata")
                     )
+                elif item["kind"] == "intent":
+                    await self.rasa.trigger_intent(
+                        conversation_id, item["name"], item.get("entities")
+                    )
                 else:
                     await self.rasa.append_events(
                         conversation_id, [*item["events"], {"event": "resume"}]

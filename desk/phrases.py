@@ -18,12 +18,15 @@ class Phrases:
         reasons: Chinese label of each handoff reason.
         canned: quick replies, each `{"title": ..., "text": ...}`.
         closing: the bot's closing line, company name filled in.
+        anything_else: the bot's 请问还有什么可以帮您? (`utter_anything_else`), which an agent
+            asks before closing.
     """
 
     system: Dict[str, str]
     reasons: Dict[str, str]
     canned: List[Dict[str, str]]
     closing: str
+    anything_else: str
 
     def say(self, name: str, **values: Any) -> str:
         """The system line `name` with its placeholders filled."""
@@ -34,7 +37,8 @@ class Phrases:
 
 
 def load_phrases(domain_path: Path, company_name: str) -> Phrases:
-    """Reads desk/phrases.yml and the closing line (`utter_closing`) of the bot's domain."""
+    """Reads desk/phrases.yml and two lines of the bot's domain (`utter_closing`,
+    `utter_anything_else`)."""
     data = yaml.safe_load(PHRASES_PATH.read_text(encoding="utf-8"))
     domain = yaml.safe_load(domain_path.read_text(encoding="utf-8"))
     closing_template: str = domain["responses"]["utter_closing"][0]["text"]
@@ -43,4 +47,5 @@ def load_phrases(domain_path: Path, company_name: str) -> Phrases:
         reasons=dict(data["reasons"]),
         canned=[{"title": str(c["title"]), "text": str(c["text"])} for c in data["canned"]],
         closing=closing_template.replace("{company_name}", company_name),
+        anything_else=domain["responses"]["utter_anything_else"][0]["text"],
     )

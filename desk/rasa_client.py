@@ -67,10 +67,16 @@ class RasaClient:
     async def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", events)
 
-    async def trigger_intent(self, conversation_id: str, intent: str) -> None:
-        """Runs the bot on an intent the desk raises; answers go to the callback channel."""
+    async def trigger_intent(
+        self, conversation_id: str, intent: str, entities: Dict[str, str] | None = None
+    ) -> None:
+        """Runs the bot on an intent the desk raises (e.g. `EXTERNAL_idle`), with `entities`
+        for its slots; answers go to the callback channel."""
+        body: Dict[str, Any] = {"name": intent}
+        if entities:
+            body["entities"] = entities
         await self._post(
             f"/conversations/{conversation_id}/trigger_intent",
-            {"name": intent},
+            body,
             params={"output_channel": "callback"},
         )

@@ -25,6 +25,8 @@ from desk.phrases import Phrases
 from desk.rasa_client import RasaClient
 from desk.settings import DeskSettings
 from desk.store import Agent, ComplianceKind, DeskStore, Owner
+from desk.timers import TimerLoop, Timers
+from desk.waiting import Waiting
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +209,7 @@ class Desk:
         sio: socketio.AsyncServer,
         phrases: Phrases,
         check: Callable[[str], List[Violation]] = check_service_language,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -214,7 +217,29 @@ class Desk:
         self.sio = sio
         self.phrases = phrases
         self.check = check
+        self.clock = clock
         self.delivery = RasaDelivery(settings, store, rasa, self.system_line)
+        timers = Timers(store.redis)
+        self.waiting = Waiting(self, settings.working_hours(), timers)
+        self.timer_loop = TimerLoop(
+            timers,
+            {
+                "idle": self.waiting.idle_timer,
+                "queue": self.waiting.queue_timer,
+                "slow": self.waiting.slow_timer,
+            },
+            clock,
+            settings.timer_tick_seconds,
+        )
+
+    def start(self) -> None:
+        """Starts delivering inboxes and firing timers (the server is up)."""
+        self.delivery.start()
+        self.timer_loop.start()
+
+    async def stop(self) -> None:
+        await self.timer_loop.stop()
+        await self.delivery.stop()
 
     # Visitors
 
@@ -244,9 +269,12 @@ class Desk:
         `client_ip`, the visitor's address, goes to Rasa with the message (its metadata).
         """
         text = checked_text(text, self.settings.max_message_chars, self.phrases)
+        handled = await self.waiting.visitor_command(conversation_id, text)
+        if handled is not None:
+            return handled
         owner, agent_id, entry, first = await self.store.visitor_line(
             conversation_id,
-            {"from": "visitor", "ts": time.time(), "text": text},
+            {"from": "visitor", "ts": self.clock(), "text": text},
             inbox_message(text, client_ip),
             self.settings.instance_id,
             LEASE_MS,
@@ -260,6 +288,7 @@ class Desk:
             )
         elif first is not None:  # this instance holds the lease: deliver from `first` on
             self.delivery.spawn(conversation_id, first)
+        await self.waiting.visitor_spoke(conversation_id, owner, agent_id)
         return entry
 
     async def say_to_visitor(self, conversation_id: str, entry: Dict[str, Any]) -> Dict[str, Any]:
@@ -276,39 +305,47 @@ class Desk:
     async def system_line(self, conversation_id: str, name: str, **values: Any) -> None:
         await self.say_to_visitor(
             conversation_id,
-            {"from": "system", "ts": time.time(), "text": self.phrases.say(name, **values)},
+            {"from": "system", "ts": self.clock(), "text": self.phrases.say(name, **values)},
         )
+
+    async def notify_agents(self, event: str, data: Dict[str, Any]) -> None:
+        await self.sio.emit(event, data, room=AGENTS_ROOM, namespace=AGENTS)
+
+    async def notify_agent(self, agent_id: str, event: str, data: Dict[str, Any]) -> None:
+        await self.sio.emit(event, data, room=agent_room(agent_id), namespace=AGENTS)
 
     # The bot (Rasa's callback channel)
 
     async def bot_message(self, message: Dict[str, Any]) -> None:
-        """One message Rasa posted: text (with buttons) for the visitor, or the handoff signal."""
+        """One message Rasa posted: text (with buttons) for the visitor, or a signal
+        (docs/handoff.md): `handoff`, `closed` (the bot's closing line was said) or
+        `leave_message` (a 留言 the visitor left)."""
         conversation_id = message.get("recipient_id")
         if not isinstance(conversation_id, str) or not conversation_id:
             raise DeskError("malformed", "recipient_id missing")
         custom = message.get("custom")
-        if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
-            await self.open_ticket(conversation_id, custom["handoff"])
+        if isinstance(custom, dict):
+            if isinstance(custom.get("handoff"), dict):
+                await self.open_ticket(conversation_id, custom["handoff"])
+            elif isinstance(custom.get("closed"), dict):
+                await self.waiting.bot_closed(conversation_id, custom["closed"])
+            elif isinstance(custom.get("leave_message"), dict):
+                await self.waiting.leave_message(conversation_id, custom["leave_message"])
             return
         if message.get("text"):
-            entry: Dict[str, Any] = {"from": "bot", "ts": time.time(), "text": message["text"]}
+            entry: Dict[str, Any] = {"from": "bot", "ts": self.clock(), "text": message["text"]}
             if message.get("buttons"):
                 entry["buttons"] = [
                     {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
                     for b in message["buttons"]
                 ]
             await self.say_to_visitor(conversation_id, entry)
+            await self.waiting.bot_spoke(conversation_id)
 
     async def open_ticket(self, conversation_id: str, signal: Dict[str, Any]) -> None:
-        ticket = new_ticket(conversation_id, signal, self.phrases, time.time())
-        ahead = await self.store.open_ticket(conversation_id, ticket)
-        if ahead is None:
-            return
-        logger.info(
-            "ticket conversation=%s reason=%s ahead=%d", conversation_id, ticket["reason"], ahead
-        )
-        await self.broadcast_queue()
-        await self.system_line(conversation_id, "queued", ahead=ahead)
+        """Queues the conversation for an agent, or, if none can come, offers 留言 (waiting.py)."""
+        ticket = new_ticket(conversation_id, signal, self.phrases, self.clock())
+        await self.waiting.handoff(conversation_id, ticket)
 
     async def tickets(self) -> List[Dict[str, Any]]:
         """The queue, oldest first, as every agent sees it: masked (nobody is assigned yet)."""
@@ -359,6 +396,7 @@ class Desk:
             raise DeskError("capacity", "您同时接待的会话已达上限", 403)
         logger.info("accepted conversation=%s agent=%s", conversation_id, agent.agent_id)
         await self.broadcast_queue()
+        await self.waiting.accepted(conversation_id)
         await self.system_line(
             conversation_id, "agent_joined", agent_id=agent.agent_id, agent_name=agent.name
         )
@@ -403,6 +441,7 @@ class Desk:
                 "agent_name": agent.name,
             },
         )
+        await self.waiting.agent_spoke(conversation_id)
         if not violations:
             return {"entry": entry}
         await self._count(agent, "forced", now)
@@ -453,18 +492,30 @@ class Desk:
         await self._end(conversation_id, agent, "bot")
         await self.system_line(conversation_id, "handed_back")
 
+    async def confirm_close(self, conversation_id: str, agent: Agent) -> Dict[str, Any]:
+        """Asks the visitor whether anything else is needed; `close` is allowed after it."""
+        return await self.waiting.confirm_close(conversation_id, agent)
+
     async def close(self, conversation_id: str, agent: Agent) -> None:
-        """Ends the conversation with the closing line; a new visitor message reopens it."""
+        """Ends the conversation with the closing line and asks for a satisfaction rating.
+
+        Only after the agent asked whether anything else is needed (`confirm_close`); a new
+        visitor message reopens the conversation to the bot.
+        """
+        await self._owned(conversation_id, agent)
+        await self.waiting.check_close(conversation_id)
         await self._end(conversation_id, agent, "closed")
         await self.say_to_visitor(
-            conversation_id, {"from": "system", "ts": time.time(), "text": self.phrases.closing}
+            conversation_id, {"from": "system", "ts": self.clock(), "text": self.phrases.closing}
         )
+        await self.waiting.ask_rating(conversation_id, agent.agent_id)
 
     async def _end(self, conversation_id: str, agent: Agent, owner: Owner) -> None:
         await self._owned(conversation_id, agent)
         start = await self.store.release(conversation_id, agent.agent_id, owner)
         if start is None:
             raise DeskError("forbidden", "该会话不由您接待", 403)
+        await self.waiting.ended(conversation_id)
         events = mirror_events(await self.store.transcript(conversation_id, start))
         await self.delivery.enqueue(conversation_id, {"kind": "resume", "events": events})
         await self.sio.emit(

@@ -8,12 +8,22 @@ from pathlib import Path
 from typing import Mapping, Tuple
 
 from actions.settings import Settings, load_settings
+from desk.hours import DEFAULT_HOURS_SPEC, DEFAULT_TIME_ZONE, WorkingHours
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _instance_id() -> str:
     return secrets.token_hex(4)
+
+
+WHEN_NO_AGENT = ("message", "queue")
+
+
+def _choice(name: str, value: str) -> str:
+    if value not in WHEN_NO_AGENT:
+        raise ValueError(f"{name} must be one of {', '.join(WHEN_NO_AGENT)}, not {value!r}")
+    return value
 
 
 def parse_addresses(value: str) -> Tuple[str, ...]:
@@ -54,6 +64,24 @@ class DeskSettings:
             (`DESK_COMPLIANCE_KEEP_DAYS`); `GET /api/agent/compliance` serves at most this many.
         compliance_utc_offset_hours: the time zone whose midnight starts a day's count
             (`DESK_COMPLIANCE_UTC_OFFSET`, hours east of UTC; default 8, China Standard Time).
+        hours: agents' working hours (`DESK_HOURS`, default seed 004's
+            "mon-fri 08:30-17:00; sat-sun 08:30-16:00"; desk/hours.py has the syntax).
+        holidays: days the agents do not work (`DESK_HOLIDAYS`, e.g.
+            "2026-10-01..2026-10-07,2027-01-01").
+        timezone: the zone of the working hours (`DESK_TIMEZONE`, default Asia/Shanghai).
+        when_no_agent: what a handoff gets within working hours while no agent is online
+            (`DESK_WHEN_NO_AGENT`): `message` (default: the after-hours reply and the 留言 form)
+            or `queue` (queued with the busy auto-reply until an agent comes online).
+        queue_update_seconds: the shortest time between two queue-position updates to one
+            visitor (`DESK_QUEUE_UPDATE_SECONDS`).
+        idle_seconds: silence after the bot's last line before the bot asks "您好,请问还在吗?"
+            (`DESK_IDLE_SECONDS`; 0 turns idle nudges off).
+        agent_slow_seconds: how long a visitor may wait for their agent's answer before the
+            desk apologises and the console highlights it (`DESK_AGENT_SLOW_SECONDS`, seed
+            001's 60 s; 0 turns it off).
+        timer_tick_seconds: how often each instance looks for due timers
+            (`DESK_TIMER_TICK_SECONDS`).
+        rating_days: days of satisfaction ratings the console summarises (`DESK_RATING_DAYS`).
     """
 
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -73,6 +101,15 @@ class DeskSettings:
     compliance_days: int = 14
     compliance_keep_days: int = 90
     compliance_utc_offset_hours: float = 8.0
+    hours: str = DEFAULT_HOURS_SPEC
+    holidays: str = ""
+    timezone: str = DEFAULT_TIME_ZONE
+    when_no_agent: str = "message"
+    queue_update_seconds: float = 30.0
+    idle_seconds: float = 120.0
+    agent_slow_seconds: float = 60.0
+    timer_tick_seconds: float = 0.5
+    rating_days: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "DeskSettings":
@@ -107,4 +144,25 @@ class DeskSettings:
             compliance_utc_offset_hours=float(
                 env.get("DESK_COMPLIANCE_UTC_OFFSET", default.compliance_utc_offset_hours)
             ),
+            hours=env.get("DESK_HOURS", default.hours),
+            holidays=env.get("DESK_HOLIDAYS", default.holidays),
+            timezone=env.get("DESK_TIMEZONE", default.timezone),
+            when_no_agent=_choice(
+                "DESK_WHEN_NO_AGENT", env.get("DESK_WHEN_NO_AGENT", default.when_no_agent)
+            ),
+            queue_update_seconds=float(
+                env.get("DESK_QUEUE_UPDATE_SECONDS", default.queue_update_seconds)
+            ),
+            idle_seconds=float(env.get("DESK_IDLE_SECONDS", default.idle_seconds)),
+            agent_slow_seconds=float(
+                env.get("DESK_AGENT_SLOW_SECONDS", default.agent_slow_seconds)
+            ),
+            timer_tick_seconds=float(
+                env.get("DESK_TIMER_TICK_SECONDS", default.timer_tick_seconds)
+            ),
+            rating_days=int(env.get("DESK_RATING_DAYS", default.rating_days)),
         )
+
+    def working_hours(self) -> WorkingHours:
+        """The agents' working hours; ValueError names what in the settings is wrong."""
+        return WorkingHours.from_settings(self.hours, self.holidays, self.timezone)

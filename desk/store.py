@@ -24,6 +24,8 @@ a forbidden phrase, `forced` those sent anyway; a day's hash expires `DESK_COMPL
 after its last change. A forced record is `ts`, `agent_id`, `conversation_id`, `seq`, `rules`,
 `matched`; the last 10,000 are kept.
 
+`handoff_seq` is where the agent took over; desk/waiting_store.py adds fields of its own.
+
 Every change that must not interleave with another (accepting a ticket, opening one, handing a
 conversation back) is one Lua script, so two desk instances never both win.
 """
@@ -65,15 +67,16 @@ class Agent:
         }
 
 
-# Records a visitor's line and, unless a person owns the conversation, queues it for Rasa and
-# takes the inbox's lease if it is free, in one step (a closed conversation reopens to the bot).
+# Records a visitor's line and, unless an agent owns the conversation, queues it for Rasa and
+# takes the inbox's lease if it is free, in one step (a closed conversation reopens to the bot;
+# a queued visitor still talks to the bot until an agent accepts).
 # KEYS: conv, transcript, inbox, pending, lease. ARGV: entry json, inbox item json, id,
 # instance id, lease ms. Returns {owner, agent id, seq, first inbox item if the lease was taken}.
 _VISITOR_LINE = """
 local owner, agent = unpack(redis.call('HMGET', KEYS[1], 'owner', 'agent_id'))
 local seq = redis.call('RPUSH', KEYS[2], ARGV[1]) - 1
 local head = ''
-if owner ~= 'queued' and owner ~= 'agent' then
+if owner ~= 'agent' then
   if owner == 'closed' then redis.call('HSET', KEYS[1], 'owner', 'bot') end
   redis.call('RPUSH', KEYS[3], ARGV[2])
   redis.call('SADD', KEYS[4], ARGV[3])
@@ -89,20 +92,21 @@ return {owner or '', agent or '', seq, head}
 _OPEN_TICKET = """
 local owner = redis.call('HGET', KEYS[1], 'owner')
 if owner == 'queued' or owner == 'agent' then return -1 end
-redis.call('HSET', KEYS[1], 'owner', 'queued', 'handoff_seq', redis.call('LLEN', KEYS[4]))
+redis.call('HSET', KEYS[1], 'owner', 'queued')
 redis.call('HDEL', KEYS[1], 'agent_id')
 redis.call('SET', KEYS[3], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 return redis.call('ZRANK', KEYS[2], ARGV[1])
 """
 
-# Gives a queued conversation to one agent. KEYS: conv, queue, agent_convs, presence.
-# ARGV: id, agent id, capacity.
+# Gives a queued conversation to one agent; the agent's stretch of the transcript starts here.
+# KEYS: conv, queue, agent_convs, presence, transcript. ARGV: id, agent id, capacity.
 _ACCEPT = """
 if redis.call('HGET', KEYS[1], 'owner') ~= 'queued' then return 'taken' end
 if redis.call('HGET', KEYS[4], ARGV[2]) ~= 'online' then return 'not_online' end
 if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[3]) then return 'capacity' end
-redis.call('HSET', KEYS[1], 'owner', 'agent', 'agent_id', ARGV[2])
+redis.call('HSET', KEYS[1], 'owner', 'agent', 'agent_id', ARGV[2],
+  'handoff_seq', redis.call('LLEN', KEYS[5]))
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[1])
 return 'ok'
@@ -282,6 +286,7 @@ class DeskStore:
                 f"{P}queue",
                 f"{P}agent_convs:{agent.agent_id}",
                 f"{P}presence",
+                f"{P}transcript:{conversation_id}",
             ],
             args=[conversation_id, agent.agent_id, agent.capacity],
         )

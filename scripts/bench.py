@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from desk.clients import AgentClient, Message, VisitorClient  # noqa: E402
-from desk.stack import Stack  # noqa: E402
+from desk.stack import ALWAYS_QUEUE, Stack  # noqa: E402
 
 GREETING = "你好"  # after the opening line, always exactly one reply (utter_greet)
 TURNS_PER_CONVERSATION = 10
@@ -249,7 +249,7 @@ async def relay(stack: Stack, count: int, agents: int, rounds: int) -> Dict[str,
     await asyncio.gather(*(converse(v, a) for v, a in pairs))
     elapsed = time.perf_counter() - started
     for visitor, agent in pairs:
-        await agent.request("POST", f"/conversations/{visitor.conversation_id}/close")
+        await agent.finish(str(visitor.conversation_id))
     for client in [v for v, _ in pairs] + agent_clients:
         await client.close()
     return {
@@ -343,7 +343,7 @@ def main() -> int:
     parser.add_argument("--handoffs", type=int, default=200, help="handoff samples (200)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="desk-bench-"))
-    stack = Stack(log_dir=work / "logs", redis_dir=work / "redis")
+    stack = Stack(log_dir=work / "logs", redis_dir=work / "redis", extra_env=dict(ALWAYS_QUEUE))
     print(f"starting the stack (logs in {work / 'logs'})…", flush=True)
     stack.start()
     try:

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from actions.directory import Customer, SqliteDirectory, generate_sample  # noqa: E402
 from actions.redis_connection import connect  # noqa: E402
 from actions.verification_limits import AttemptLimiter, Subject  # noqa: E402
-from desk.stack import Stack  # noqa: E402
+from desk.stack import ALWAYS_QUEUE, Stack  # noqa: E402
 
 WRONG_NAMES = ("张三丰", "李四光", "王小明")
 
@@ -194,7 +194,7 @@ def main() -> int:
     stack = Stack(
         log_dir=work / "logs",
         redis_dir=work / "redis",
-        extra_env={"DIRECTORY_PATH": str(path)},
+        extra_env={"DIRECTORY_PATH": str(path), **ALWAYS_QUEUE},
     )
     print(f"starting the stack (logs in {work / 'logs'})…", flush=True)
     stack.start()

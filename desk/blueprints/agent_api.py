@@ -18,7 +18,7 @@ bp = Blueprint("agent_api", url_prefix="/api/agent")
 Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
 
-def _body(request: Request) -> Dict[str, Any]:
+def json_body(request: Request) -> Dict[str, Any]:
     try:
         body = request.json
     except Exception as error:  # Sanic raises InvalidUsage on bad JSON
@@ -46,16 +46,16 @@ def authenticated(handler: Handler) -> Handler:
     return wrapper
 
 
-def _desk(request: Request) -> Desk:
+def desk_of(request: Request) -> Desk:
     desk: Desk = request.app.ctx.desk
     return desk
 
 
 @bp.post("/login")
 async def login(request: Request) -> HTTPResponse:
-    body = _body(request)
+    body = json_body(request)
     agent_id, password = body.get("agent_id"), body.get("password")
-    desk = _desk(request)
+    desk = desk_of(request)
     stored = (
         await desk.store.password_hash(agent_id)
         if isinstance(agent_id, str) and isinstance(password, str)
@@ -73,7 +73,7 @@ async def login(request: Request) -> HTTPResponse:
 @bp.post("/logout")
 @authenticated
 async def logout(request: Request, agent: Agent) -> HTTPResponse:
-    await _desk(request).store.end_session(request.ctx.token)
+    await desk_of(request).store.end_session(request.ctx.token)
     return response.json({"ok": True})
 
 
@@ -86,10 +86,10 @@ async def me(request: Request, agent: Agent) -> HTTPResponse:
 @bp.put("/presence")
 @authenticated
 async def presence(request: Request, agent: Agent) -> HTTPResponse:
-    status = _body(request).get("status")
+    status = json_body(request).get("status")
     if status not in PRESENCE_VALUES:
         raise DeskError("malformed", "状态只能是 online、busy 或 offline")
-    desk = _desk(request)
+    desk = desk_of(request)
     await desk.store.set_presence(agent.agent_id, status)
     updated = await desk.store.agent(agent.agent_id)
     assert updated is not None
@@ -99,13 +99,13 @@ async def presence(request: Request, agent: Agent) -> HTTPResponse:
 @bp.get("/queue")
 @authenticated
 async def queue(request: Request, agent: Agent) -> HTTPResponse:
-    return response.json({"tickets": await _desk(request).tickets()})
+    return response.json({"tickets": await desk_of(request).tickets()})
 
 
 @bp.get("/canned")
 @authenticated
 async def canned(request: Request, agent: Agent) -> HTTPResponse:
-    return response.json({"replies": _desk(request).phrases.canned})
+    return response.json({"replies": desk_of(request).phrases.canned})
 
 
 @bp.get("/compliance")
@@ -116,13 +116,13 @@ async def compliance(request: Request, agent: Agent) -> HTTPResponse:
     if raw is not None and not raw.isdigit():
         raise DeskError("malformed", "天数须为正整数")
     days = None if raw is None else int(raw)
-    return response.json(await _desk(request).compliance_report(agent, days))
+    return response.json(await desk_of(request).compliance_report(agent, days))
 
 
 @bp.get("/conversations")
 @authenticated
 async def conversations(request: Request, agent: Agent) -> HTTPResponse:
-    desk = _desk(request)
+    desk = desk_of(request)
     ids = await desk.store.conversations_of_agent(agent.agent_id)
     return response.json({"conversations": [await desk.conversation_view(i, agent) for i in ids]})
 
@@ -130,33 +130,41 @@ async def conversations(request: Request, agent: Agent) -> HTTPResponse:
 @bp.get("/conversations/<conversation_id:str>")
 @authenticated
 async def conversation(request: Request, agent: Agent, conversation_id: str) -> HTTPResponse:
-    return response.json(await _desk(request).conversation_view(conversation_id, agent))
+    return response.json(await desk_of(request).conversation_view(conversation_id, agent))
 
 
 @bp.post("/conversations/<conversation_id:str>/accept")
 @authenticated
 async def accept(request: Request, agent: Agent, conversation_id: str) -> HTTPResponse:
-    return response.json(await _desk(request).accept(conversation_id, agent))
+    return response.json(await desk_of(request).accept(conversation_id, agent))
 
 
 @bp.post("/conversations/<conversation_id:str>/messages")
 @authenticated
 async def message(request: Request, agent: Agent, conversation_id: str) -> HTTPResponse:
-    body = _body(request)
+    body = json_body(request)
     force = body.get("force") is True
-    answer = await _desk(request).agent_message(conversation_id, agent, body.get("text"), force)
+    answer = await desk_of(request).agent_message(conversation_id, agent, body.get("text"), force)
     return response.json(answer, status=201 if "entry" in answer else 200)  # 200: held
 
 
 @bp.post("/conversations/<conversation_id:str>/handback")
 @authenticated
 async def handback(request: Request, agent: Agent, conversation_id: str) -> HTTPResponse:
-    await _desk(request).hand_back(conversation_id, agent)
+    await desk_of(request).hand_back(conversation_id, agent)
     return response.json({"ok": True})
+
+
+@bp.post("/conversations/<conversation_id:str>/confirm-close")
+@authenticated
+async def confirm_close(request: Request, agent: Agent, conversation_id: str) -> HTTPResponse:
+    """Sends 请问还有什么可以帮您? (seed 001) as the agent's line; closing is allowed after it."""
+    answer = await desk_of(request).confirm_close(conversation_id, agent)
+    return response.json(answer, status=201 if "entry" in answer else 200)
 
 
 @bp.post("/conversations/<conversation_id:str>/close")
 @authenticated
 async def close(request: Request, agent: Agent, conversation_id: str) -> HTTPResponse:
-    await _desk(request).close(conversation_id, agent)
+    await desk_of(request).close(conversation_id, agent)
     return response.json({"ok": True})

@@ -19,7 +19,7 @@ def test_closing_line_is_the_bots_with_the_company_filled_in() -> None:
 
 def test_placeholders_are_filled() -> None:
     phrases = load_phrases(ROOT / "domain.yml", "示例网")
-    assert "您前面还有3位" in phrases.say("queued", ahead=3)
+    assert "第3位" in phrases.say("queued", position=3)
     assert phrases.say("agent_joined", agent_id="1001", agent_name="王芳").startswith(
         "您好,1001号客服王芳"
     )

@@ -4,6 +4,7 @@ what agents not assigned to a conversation see of it, and agents' lines with a f
 import asyncio
 import time
 from typing import Any, Dict, List, Tuple
+from unittest.mock import AsyncMock, MagicMock
 
 import pytest
 
@@ -274,6 +275,8 @@ def test_transcripts_are_masked_for_agents_not_assigned() -> None:
 class FakeStore:
     """The few store reads `Desk.conversation_view` and `Desk.tickets` make."""
 
+    redis = MagicMock(zrem=AsyncMock(), hdel=AsyncMock())  # timer and state keys: unread here
+
     def __init__(self, owner: str, agent_id: str | None) -> None:
         self._owner = (owner, agent_id)
 
@@ -333,6 +336,8 @@ def test_the_queue_every_agent_sees_is_masked(phrases: Phrases) -> None:
 
 class ComplianceStore:
     """What `Desk.agent_message` and `Desk.compliance_report` read and write."""
+
+    redis = MagicMock(zrem=AsyncMock(), hdel=AsyncMock())  # timer and state keys: unread here
 
     def __init__(self) -> None:
         self.lines: List[Dict[str, Any]] = []

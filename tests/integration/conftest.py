@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 from actions.directory import SqliteDirectory, generate_sample
 from desk.clients import AgentClient, Message, VisitorClient
 from desk.phrases import Phrases, load_phrases
-from desk.stack import MODEL, Stack, StartError, free_port
+from desk.stack import ALWAYS_QUEUE, MODEL, Stack, StartError, free_port
 from tests.conftest import ROOT
 from tests.integration.crm import StandInCrm
 
@@ -31,6 +31,18 @@ def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
 
 
 CONFIG = {"COMPANY_NAME": "测试网", "BOT_NAME": "小测", "AGENT_ID": "8848"}
+# The main stack's desks: always within hours, handoffs queue even before an agent logs in, no
+# idle or slow-agent timers (tests/integration/test_waiting.py has its own stack for those).
+MAIN_DESK = ALWAYS_QUEUE
+# The waiting stack's desks: short timers a test can wait out.
+WAITING_DESK = {
+    "DESK_HOURS": ALWAYS_QUEUE["DESK_HOURS"],
+    "DESK_WHEN_NO_AGENT": "message",
+    "DESK_IDLE_SECONDS": "8",
+    "DESK_AGENT_SLOW_SECONDS": "3",
+    "DESK_QUEUE_UPDATE_SECONDS": "2",
+    "DESK_TIMER_TICK_SECONDS": "0.2",
+}
 
 
 @dataclass
@@ -71,6 +83,8 @@ class Bot:
 
 
 AGENTS = {"2001": "王芳", "2002": "李强", "2003": "赵敏"}
+# Agents of the waiting stack, one conversation at a time each, so two visitors make them busy.
+WAITING_AGENTS = {"3001": "孙丽", "3002": "周杰"}
 AGENT_PASSWORD = "test-password-1"
 
 
@@ -115,6 +129,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, crm: StandInCrm) -> Iterator
         desk_ports=[free_port(), free_port()],
         extra_env={
             **CONFIG,
+            **MAIN_DESK,
             "DESK_RASA_RETRY_SECONDS": "0.5",
             "DESK_TRUSTED_PROXIES": "127.0.0.1",
             "DIRECTORY_URL": crm.base_url,
@@ -127,6 +142,29 @@ def stack(tmp_path_factory: pytest.TempPathFactory, crm: StandInCrm) -> Iterator
         pytest.fail(str(error))
     for agent_id, name in AGENTS.items():
         stack.create_agent(agent_id, name, AGENT_PASSWORD, capacity=2)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def waiting_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A second product with short waiting timers (WAITING_DESK) and its own Redis, for the
+    busy, queue, idle, slow-agent, 留言 and rating tests; started only when a test needs it."""
+    root = tmp_path_factory.mktemp("waiting-stack")
+    stack = Stack(
+        log_dir=root / "logs",
+        redis_dir=root / "redis",
+        desk_ports=[free_port(), free_port()],
+        extra_env={**CONFIG, **WAITING_DESK, "DESK_RASA_RETRY_SECONDS": "0.5"},
+    )
+    try:
+        stack.start(timeout=START_TIMEOUT)
+    except StartError as error:
+        pytest.fail(str(error))
+    for agent_id, name in WAITING_AGENTS.items():
+        stack.create_agent(agent_id, name, AGENT_PASSWORD, capacity=1)
     try:
         yield stack
     finally:
@@ -189,11 +227,23 @@ async def new_visitor(
     return visitor
 
 
+def is_position_line(message: Message) -> bool:
+    """The desk's line with the visitor's place in the queue (it has the 退出排队 button)."""
+    return message["sender"] == "system" and bool(message.get("quick_replies"))
+
+
+def queue_lines(phrases: Phrases, position: int, busy: bool) -> List[Tuple[str, str]]:
+    """What a handoff that queues shows: the busy auto-reply if every online agent was at
+    capacity (tests/integration/test_waiting.py tests when), then the place in the queue."""
+    lines = [("system", phrases.say("busy"))] if busy else []
+    return [*lines, ("system", phrases.say("queued", position=position))]
+
+
 async def handed_off(visitor: VisitorClient, phrases: Phrases) -> Message:
-    """Asks for a human; returns the queue line the visitor is shown."""
+    """Asks for a human; returns the queue line the visitor is shown (their place in it)."""
     start = len(visitor.messages.items)
     await visitor.say("转人工")
-    return await visitor.messages.wait_for(lambda m: m["sender"] == "system", WAIT, start)
+    return await visitor.messages.wait_for(is_position_line, WAIT, start)
 
 
 async def logged_in(url: str, agent_id: str) -> AgentClient:

@@ -298,7 +298,7 @@ def test_a_verified_visitor_reaches_the_console_with_the_account(
         assert ticket["reason"] == "account_verified"
         assert ticket["reason_label"] == "已验证"
         assert ticket["verified"] == customer.account_number
-        status, _ = await agent.request("POST", f"/conversations/{visitor.conversation_id}/close")
+        status, _ = await agent.finish(str(visitor.conversation_id))
         assert status == 200  # the agent's capacity is free for the other tests
         await visitor.close()
         await agent.close()

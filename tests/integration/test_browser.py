@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from desk.phrases import Phrases
 from desk.stack import Stack
-from tests.integration.conftest import AGENT_PASSWORD, AGENTS, OpenPage
+from tests.integration.conftest import AGENT_PASSWORD, AGENTS, OpenPage, queue_lines
 
 pytestmark = pytest.mark.integration
 
@@ -32,8 +32,9 @@ def release(url: str, agent_id: str) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     owned = requests.get(f"{api}/conversations", headers=headers, timeout=30).json()
     for view in owned["conversations"]:
-        close = f"{api}/conversations/{view['conversation_id']}/close"
-        requests.post(close, headers=headers, timeout=30)
+        path = f"{api}/conversations/{view['conversation_id']}"
+        requests.post(f"{path}/confirm-close", headers=headers, timeout=30)
+        requests.post(f"{path}/close", headers=headers, timeout=30)
     requests.put(f"{api}/presence", json={"status": "offline"}, headers=headers, timeout=30)
     requests.post(f"{api}/logout", headers=headers, timeout=30)
 
@@ -139,11 +140,15 @@ def test_handoff_agent_chat_and_close(
     agent = console("2001")
     ahead = store.zcard("desk:queue")
     say(visitor, "转人工")
+    position = phrases.say("queued", position=ahead + 1)
+    expect(visitor.locator("#messages .msg .text").last).to_have_text(position)
     shown = [
         ("bot", text("utter_opening")),
         ("visitor", "转人工"),
         ("bot", text("utter_handoff")),
-        ("system", phrases.say("queued", ahead=ahead)),
+        *queue_lines(
+            phrases, ahead + 1, busy=("system", phrases.say("busy")) in lines(visitor, "#messages")
+        ),
     ]
     expect_lines(visitor, "#messages", shown)
 
@@ -168,8 +173,15 @@ def test_handoff_agent_chat_and_close(
     shown.append(("visitor", "我的订单一直没发货"))
     expect_lines(agent, "#transcript", shown)
 
+    agent.click("#close")  # first 请问还有什么可以帮您?, then 确认结束 closes
+    shown.append(("agent", phrases.anything_else))
+    expect_lines(visitor, "#messages", shown)
     agent.click("#close")
-    expect_lines(visitor, "#messages", [*shown, ("system", phrases.closing)])
+    expect_lines(
+        visitor,
+        "#messages",
+        [*shown, ("system", phrases.closing), ("system", phrases.say("rating_request"))],
+    )
     expect(agent.locator("#notice")).to_have_text("会话已结束")
     expect(mine).to_have_count(0)
     expect(agent.locator("#conversation-body")).to_be_hidden()
@@ -187,7 +199,7 @@ def test_hostile_markup_is_shown_as_text(
     visitor = open_chat(open_page, stack.desk_urls[1], text)
     agent = console("2002")
     say(visitor, "转人工")
-    expect(visitor.locator("#messages .msg[data-from=system]")).to_have_count(1)
+    expect(visitor.locator("#messages .msg[data-from=system] .text").last).to_contain_text("排在第")
     cid = conversation_id(visitor, store)
     agent.locator(f'#queue .ticket[data-conversation-id="{cid}"] button.accept').click()
     joined = phrases.say("agent_joined", agent_id="2002", agent_name="李强")
@@ -210,7 +222,9 @@ def test_hostile_markup_is_shown_as_text(
         expect(page.locator(f"{box} img, {box} b, {box} script")).to_have_count(0)
         assert page.evaluate("window.__pwned") is None
     agent.click("#close")
-    expect(visitor.locator("#messages .msg .text").last).to_have_text(phrases.closing)
+    expect(visitor.locator("#messages .msg .text").last).to_have_text(phrases.anything_else)
+    agent.click("#close")
+    expect(visitor.locator("#messages .msg .text").last).to_have_text(phrases.say("rating_request"))
 
 
 def test_a_reload_shows_the_same_conversation(

@@ -69,7 +69,7 @@ def test_the_console_warns_names_the_rule_and_sends_anyway(
     agent = console
     visitor = open_chat(open_page, stack.desk_urls[1], text)
     say(visitor, "转人工")
-    expect(visitor.locator("#messages .msg[data-from=system]")).to_have_count(1)
+    expect(visitor.locator("#messages .msg[data-from=system] .text").last).to_contain_text("排在第")
     cid = conversation_id(visitor, store)
     agent.locator(f'#queue .ticket[data-conversation-id="{cid}"] button.accept').click()
     joined = phrases.say("agent_joined", agent_id=AGENT, agent_name=AGENTS[AGENT])
@@ -118,4 +118,8 @@ def test_the_console_warns_names_the_rule_and_sends_anyway(
     )
     expect_totals(agent, warnings + 2, forced + 1)
     agent.click("#close")
-    expect(visitor.locator("#messages .msg .text").last).to_have_text(phrases.closing)
+    expect(visitor.locator("#messages .msg .text").last).to_have_text(phrases.anything_else)
+    agent.click("#close")
+    expect(visitor.locator("#messages .msg[data-from=system] .text").last).to_have_text(
+        phrases.say("rating_request")
+    )

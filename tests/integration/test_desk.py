@@ -19,8 +19,10 @@ from tests.integration.conftest import (
     Bot,
     bot_texts,
     handed_off,
+    is_position_line,
     logged_in,
     new_visitor,
+    queue_lines,
     run,
 )
 
@@ -91,7 +93,7 @@ def test_handoff_opens_a_ticket_with_the_whole_transcript(
         before = len((await agent.request("GET", "/queue"))[1]["tickets"])
         visitor = await new_visitor(stack.desk_urls[0], text)
         await visitor.say("我要投诉你们的服务")
-        queued = await visitor.messages.wait_for(lambda m: m["sender"] == "system", WAIT)
+        queued = await visitor.messages.wait_for(is_position_line, WAIT)
         update = await agent.queues.wait_for(
             lambda q: any(t["conversation_id"] == visitor.conversation_id for t in q["tickets"]),
             WAIT,
@@ -102,19 +104,20 @@ def test_handoff_opens_a_ticket_with_the_whole_transcript(
         return queued, update, view, before
 
     queued, update, view, before = run(scenario)
-    assert queued["text"] == phrases.say("queued", ahead=before)
+    assert queued["text"] == phrases.say("queued", position=before + 1)
     ticket = update["tickets"][-1]
     assert ticket["reason"] == "complaint" and ticket["reason_label"] == "投诉"
     assert ticket["summary"]["last_visitor_message"] == "我要投诉你们的服务"
     assert view["owner"] == "queued" and view["ticket"]["reason"] == "complaint"
-    assert [(e["from"], e["text"]) for e in view["transcript"]] == [
+    lines = [(e["from"], e["text"]) for e in view["transcript"]]
+    assert lines == [
         ("bot", text("utter_opening")),
         ("visitor", "我要投诉你们的服务"),
         ("bot", text("utter_complaint_recorded")),
         ("bot", text("utter_handoff")),
-        ("system", phrases.say("queued", ahead=before)),
+        *queue_lines(phrases, before + 1, busy=("system", phrases.say("busy")) in lines),
     ]
-    assert [e["seq"] for e in view["transcript"]] == [0, 1, 2, 3, 4]
+    assert [e["seq"] for e in view["transcript"]] == list(range(len(lines)))
 
 
 def test_two_agents_accepting_at_once_exactly_one_wins(
@@ -129,7 +132,7 @@ def test_two_agents_accepting_at_once_exactly_one_wins(
         results = await asyncio.gather(first.accept(cid), second.accept(cid))
         joined = await visitor.messages.wait_for(lambda m: m["text"].startswith("您好,200"), WAIT)
         winner = first if results[0][0] == 200 else second
-        await winner.request("POST", f"/conversations/{cid}/close")
+        await winner.finish(cid)
         for client in (first, second, visitor):
             await client.close()
         return sorted(status for status, _ in results), [body for _, body in results], joined
@@ -158,7 +161,7 @@ def test_agent_and_visitor_chat_across_instances_and_the_bot_stays_silent(
         await asyncio.sleep(1.0)  # time for a bot answer, if the bot were (wrongly) talking
         _, view = await agent.request("GET", f"/conversations/{visitor.conversation_id}")
         after_join = [(e["from"], e["text"]) for e in view["transcript"]][-3:]
-        await agent.request("POST", f"/conversations/{visitor.conversation_id}/close")
+        await agent.finish(str(visitor.conversation_id))
         return ack, seen, relayed, tuple(after_join)
 
     ack, seen, relayed, after_join = agent_chat(body)
@@ -216,9 +219,9 @@ def test_close_sends_the_closing_line_and_a_new_message_reopens_to_the_bot(
         cid = str(visitor.conversation_id)
         await visitor.say("没有别的问题了")  # mirrored into Rasa's tracker when the agent closes
         await agent.messages.wait_for(lambda m: True, WAIT)
-        status, _ = await agent.request("POST", f"/conversations/{cid}/close")
+        status, _ = await agent.finish(cid)
         closing = await visitor.messages.wait_for(lambda m: m["text"] == phrases.closing, WAIT)
-        again, _ = await agent.request("POST", f"/conversations/{cid}/close")
+        again, _ = await agent.finish(cid)
         start = len(visitor.messages.items)
         await visitor.say("你们几点上班")
         reply = await visitor.messages.wait_for(lambda m: m["sender"] == "bot", WAIT, start)
@@ -297,7 +300,7 @@ def test_presence_and_capacity_limit_accepting(
         ok = (await agent.accept(str(first.conversation_id)))[0]
         full = await agent.accept(str(second.conversation_id))
         _, me = await agent.request("GET", "/me")
-        await agent.request("POST", f"/conversations/{first.conversation_id}/close")
+        await agent.finish(str(first.conversation_id))
         for client in (agent, first, second):
             await client.close()
         return offline, bad_status[0], ok, full, me["agent"]

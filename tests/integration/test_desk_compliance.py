@@ -56,7 +56,7 @@ def test_a_forbidden_line_is_held_and_the_edited_one_goes_through(
         seen = await visitor.messages.wait_for(lambda m: True, WAIT, start)
         after = await agent.compliance()
         stored = agent_lines(store, cid)
-        await agent.request("POST", f"/conversations/{cid}/close")
+        await agent.finish(cid)
         return held, got_while_held, sent, seen, stored, before, after
 
     held, got_while_held, sent, seen, stored, before, after = agent_chat(body)
@@ -82,7 +82,7 @@ def test_a_line_sent_anyway_reaches_the_visitor_and_is_counted_and_recorded(
         seen = await visitor.messages.wait_for(lambda m: True, WAIT, start)
         record = json.loads(str(store.lindex("desk:compliance:forced", 0)))
         after = await agent.compliance()
-        await agent.request("POST", f"/conversations/{cid}/close")
+        await agent.finish(cid)
         return cid, held, forced, seen, record, before, after
 
     cid, held, forced, seen, record, before, after = agent_chat(body)
@@ -113,7 +113,7 @@ def test_the_http_path_holds_and_forces_the_same_way(agent_chat: Any, store: Sto
         forced = await agent.request("POST", path, {"text": "你去投诉好了", "force": True})
         clean = await agent.request("POST", path, {"text": EDITED, "force": True})
         seen = await visitor.messages.wait_count(2, WAIT, start)
-        await agent.request("POST", f"/conversations/{cid}/close")
+        await agent.finish(cid)
         return held, forced, clean, [m["text"] for m in seen], agent_lines(store, cid)
 
     held, forced, clean, seen, stored = agent_chat(body)

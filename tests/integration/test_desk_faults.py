@@ -82,7 +82,7 @@ def test_a_dying_desk_instance_loses_no_line_and_no_ticket(
         _, queue = await agent.request("GET", "/queue")
         _, view = await agent.request("GET", "/conversations/" + str(queued.conversation_id))
         status, _ = await agent.accept(str(queued.conversation_id))
-        await agent.request("POST", f"/conversations/{queued.conversation_id}/close")
+        await agent.finish(str(queued.conversation_id))
         await reloaded.close()
         await agent.close()
         for client in (queued, chatting):

@@ -123,7 +123,7 @@ def test_numbers_are_masked_until_the_agent_is_assigned(
                 "other": await other.request("GET", path),
             }
             seen["sockets"] = everything_seen(agent) + everything_seen(other)
-            assert (await agent.request("POST", f"{path}/close"))[0] == 200
+            assert (await agent.finish(conversation_id))[0] == 200
             return seen
         finally:
             await visitor.close()
@@ -212,7 +212,7 @@ def verification_tickets(
                 for conversation_id in (verified, exhausted):
                     if agent_id == "2003":  # 409 unless still queued
                         await agent.accept(conversation_id)
-                    await agent.request("POST", f"/conversations/{conversation_id}/close")
+                    await agent.finish(conversation_id)
             finally:
                 await agent.close()
 

@@ -101,7 +101,7 @@ def test_hostile_text_is_stored_and_relayed_verbatim(agent_chat) -> None:
         for line in hostile:
             await visitor.say(line)
         relayed = await agent.messages.wait_count(len(hostile), WAIT)
-        await agent.request("POST", f"/conversations/{visitor.conversation_id}/close")
+        await agent.finish(str(visitor.conversation_id))
         return [m["entry"]["text"] for m in relayed]
 
     assert agent_chat(body) == hostile
@@ -119,7 +119,11 @@ ENDPOINTS = [
     ("POST", "/conversations/x/accept"),
     ("POST", "/conversations/x/messages"),
     ("POST", "/conversations/x/handback"),
+    ("POST", "/conversations/x/confirm-close"),
     ("POST", "/conversations/x/close"),
+    ("GET", "/messages"),
+    ("PUT", "/messages/x"),
+    ("GET", "/ratings"),
 ]
 
 
@@ -186,7 +190,7 @@ def test_an_agent_sees_only_queued_or_own_conversations(
         send = await other.send(cid, "我来插一句")
         hand_back = (await other.request("POST", f"/conversations/{cid}/handback"))[0]
         missing = (await other.request("GET", "/conversations/no-such-conversation"))[0]
-        await owner.request("POST", f"/conversations/{cid}/close")
+        await owner.finish(cid)
         for client in (owner, other, visitor):
             await client.close()
         return while_queued, after_accept, by_owner, send["error"], hand_back, missing
@@ -205,7 +209,7 @@ def test_agent_input_is_checked(agent_chat) -> None:
                 "error"
             ],
         ]
-        await agent.request("POST", f"/conversations/{cid}/close")
+        await agent.finish(cid)
         return codes
 
     assert agent_chat(body) == ["empty", "too_long", "malformed", "empty"]

@@ -1,0 +1,50 @@
+"""What agents follow up on (docs/waiting.md): 留言 left outside hours, satisfaction ratings."""
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from desk.blueprints.agent_api import authenticated, desk_of, json_body
+from desk.errors import DeskError
+from desk.store import Agent
+from desk.waiting_store import MESSAGE_STATES
+
+bp = Blueprint("followup_api", url_prefix="/api/agent")
+MAX_MESSAGES = 500
+
+
+@bp.get("/messages")
+@authenticated
+async def messages(request: Request, agent: Agent) -> HTTPResponse:
+    """留言, newest first: `?state=unhandled` (default), `handled` or `all`."""
+    state = request.args.get("state", "unhandled")
+    if state not in MESSAGE_STATES:
+        raise DeskError("malformed", "state 只能是 unhandled、handled 或 all")
+    waiting = desk_of(request).waiting
+    return response.json(
+        {
+            "messages": await waiting.store.messages(state, MAX_MESSAGES),
+            "unhandled": await waiting.store.unhandled_count(),
+        }
+    )
+
+
+@bp.put("/messages/<message_id:str>")
+@authenticated
+async def mark(request: Request, agent: Agent, message_id: str) -> HTTPResponse:
+    """Marks a 留言 handled (`{"handled": true}`, by this agent) or unhandled again."""
+    handled = json_body(request).get("handled")
+    if not isinstance(handled, bool):
+        raise DeskError("malformed", "handled 须为 true 或 false")
+    record = await desk_of(request).waiting.mark_message(message_id, agent, handled)
+    return response.json({"message": record})
+
+
+@bp.get("/ratings")
+@authenticated
+async def ratings(request: Request, agent: Agent) -> HTTPResponse:
+    """满意度: per agent (and the bot) count, average, scores and newest comments; `?days=N`."""
+    raw = request.args.get("days")
+    if raw is not None and not raw.isdigit():
+        raise DeskError("malformed", "天数须为正整数")
+    return response.json(await desk_of(request).waiting.ratings(None if raw is None else int(raw)))

@@ -1,7 +1,8 @@
 """What the desk does, independent of how requests arrive: the socket and HTTP handlers call this.
 
 A conversation's owner decides where a visitor's message goes (docs/desk.md): to Rasa through the
-conversation's inbox, to nobody but the transcript while queued, or straight to the agent.
+conversation's inbox (also while queued: the bot answers while the visitor waits), or straight to
+the agent. Waiting, idle visitors, slow agents, 留言 and ratings are in desk/waiting.py.
 Only the agent assigned to a conversation sees its phone, ID and account numbers in full; the
 queue and a queued conversation show them masked (`masked_ticket`, `masked_transcript`).
 An agent's line with a forbidden phrase (服务忌语, compliance/inventory.yml) is held with a

@@ -88,7 +88,7 @@ return {owner or '', agent or '', seq, head}
 """
 
 # Opens a ticket unless one is open: bot/closed/new → queued.
-# KEYS: conv, queue, ticket, transcript. ARGV: id, now, ticket json.
+# KEYS: conv, queue, ticket. ARGV: id, now, ticket json.
 _OPEN_TICKET = """
 local owner = redis.call('HGET', KEYS[1], 'owner')
 if owner == 'queued' or owner == 'agent' then return -1 end
@@ -260,7 +260,6 @@ class DeskStore:
                 f"{P}conv:{conversation_id}",
                 f"{P}queue",
                 f"{P}ticket:{conversation_id}",
-                f"{P}transcript:{conversation_id}",
             ],
             args=[conversation_id, ticket["queued_at"], json.dumps(ticket, ensure_ascii=False)],
         )

@@ -304,10 +304,16 @@ class Desk:
         return entry
 
     async def system_line(self, conversation_id: str, name: str, **values: Any) -> None:
-        await self.say_to_visitor(
+        """Tells the visitor a line of desk/phrases.yml; the conversation's agent sees it too."""
+        entry = await self.say_to_visitor(
             conversation_id,
             {"from": "system", "ts": self.clock(), "text": self.phrases.say(name, **values)},
         )
+        owner, agent_id = await self.store.owner(conversation_id)
+        if owner == "agent" and agent_id:
+            await self.notify_agent(
+                agent_id, "message", {"conversation_id": conversation_id, "entry": entry}
+            )
 
     async def notify_agents(self, event: str, data: Dict[str, Any]) -> None:
         await self.sio.emit(event, data, room=AGENTS_ROOM, namespace=AGENTS)
@@ -385,6 +391,7 @@ class Desk:
             "agent_id": agent_id,
             "ticket": ticket,
             "transcript": transcript,
+            "visitor_waiting": assigned and await self.waiting.visitor_waiting(conversation_id),
         }
 
     async def accept(self, conversation_id: str, agent: Agent) -> Dict[str, Any]:

@@ -312,11 +312,15 @@ class Waiting:
 
     async def confirm_close(self, conversation_id: str, agent: "Agent") -> Dict[str, Any]:
         """The agent's 请问还有什么可以帮您? before closing (seed 001); closing is allowed then."""
-        sent = await self.desk.agent_message(
-            conversation_id, agent, self.desk.phrases.anything_else
-        )
-        await self.store.set_fields(conversation_id, close_asked=self.now())
+        question = self.desk.phrases.anything_else
+        sent = await self.desk.agent_message(conversation_id, agent, question)
+        if "entry" in sent:  # a held line was never sent: not asked
+            await self.store.set_fields(conversation_id, close_asked=self.now())
         return sent
+
+    async def visitor_waiting(self, conversation_id: str) -> bool:
+        """Whether the visitor heard 让您久等了 and the agent has not answered since."""
+        return (await self.store.fields(conversation_id, "slow_told"))["slow_told"] is not None
 
     async def check_close(self, conversation_id: str) -> None:
         if (await self.store.fields(conversation_id, "close_asked"))["close_asked"] is None:

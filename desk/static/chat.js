@@ -4,6 +4,10 @@
   "use strict";
 
   var SESSION_KEY = "desk_session_id";
+  // The desk's own button under its queue lines (desk/waiting.py): it stays usable while the
+  // visitor chats with the bot during the wait, until the desk's next system line (accepted,
+  // left the queue, a newer position with its own button).
+  var LEAVE_QUEUE = "/leave_queue";
   var lastSeq = -1;  // seq of the newest transcript line shown
 
   var messagesEl = document.getElementById("messages");
@@ -67,6 +71,7 @@
       var payload = reply.payload != null ? String(reply.payload) : title;
       var btn = el("button", "quick-reply", title);
       btn.type = "button";
+      btn.setAttribute("data-payload", payload);
       btn.disabled = !enabled;
       btn.addEventListener("click", function () {
         if (btn.disabled) return;
@@ -94,13 +99,28 @@
     if (stick) scrollToBottom();
   }
 
+  function leavesQueue(buttons) {
+    return buttons.some(function (b) { return b && b.payload === LEAVE_QUEUE; });
+  }
+
+  // A new system line ends what an earlier queue line offered.
+  function retireLeaveQueueButtons() {
+    messagesEl.querySelectorAll("button.quick-reply").forEach(function (b) {
+      if (b.getAttribute("data-payload") === LEAVE_QUEUE) b.disabled = true;
+    });
+  }
+
   // Replaces the list with the server's transcript (Entry list).
   function renderHistory(entries) {
     messagesEl.textContent = "";
     if (!Array.isArray(entries)) entries = [];
-    // Buttons stay clickable only after the visitor's last line.
-    var lastVisitor = -1;
-    entries.forEach(function (e, i) { if (e && e.from === "visitor") lastVisitor = i; });
+    // Buttons stay clickable only after the visitor's last line; 退出排队 after the last
+    // system line (the visitor may have chatted with the bot while queued).
+    var lastVisitor = -1, lastSystem = -1;
+    entries.forEach(function (e, i) {
+      if (e && e.from === "visitor") lastVisitor = i;
+      if (e && e.from === "system") lastSystem = i;
+    });
     // A clicked button is stored as its payload: show its title again.
     var titles = {};
     entries.forEach(function (entry, i) {
@@ -114,7 +134,8 @@
         entry.buttons.forEach(function (b) {
           if (b && b.payload != null && b.title != null) titles[String(b.payload)] = String(b.title);
         });
-        if (i > lastVisitor) renderQuickReplies(row, entry.buttons, true);
+        var open = entry.from === "system" && leavesQueue(entry.buttons) ? i === lastSystem : i > lastVisitor;
+        if (open) renderQuickReplies(row, entry.buttons, true);
       }
       messagesEl.appendChild(row);
     });
@@ -182,6 +203,7 @@
     var sender = meta.sender === "agent" || meta.sender === "system" ? meta.sender : "bot";
     var text = data.text == null ? "" : String(data.text);
     var row = renderMessage(sender, text, labelFor(sender, meta.agent_name));
+    if (sender === "system") retireLeaveQueueButtons();
     if (Array.isArray(data.quick_replies) && data.quick_replies.length) {
       renderQuickReplies(row, data.quick_replies, true);
     }

@@ -21,6 +21,15 @@ window.DeskView = (function () {
     var d = new Date(Number(ts) * 1000);
     return isNaN(d.getTime()) ? "" : pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
   }
+  function sameDay(a, b) {
+    return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+  }
+  function fmtDateTime(ts) { // Unix seconds -> hh:mm today, else MM-DD hh:mm (local time)
+    var d = new Date(Number(ts) * 1000);
+    if (isNaN(d.getTime())) return "";
+    var hm = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    return sameDay(d, new Date()) ? hm : pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + hm;
+  }
   function fmtDuration(s) {
     s = Math.max(0, Math.floor(s));
     if (s < 60) return s + "秒";
@@ -67,12 +76,15 @@ window.DeskView = (function () {
     return { row: row, waiting: waiting };
   }
 
-  // My conversations row: .conversation[data-conversation-id] (.active, .unread)
-  function conversationRow(id, view, unread, active, onOpen) {
-    var row = el("div", "conversation" + (active ? " active" : "") + (unread ? " unread" : ""));
+  // My conversations row: .conversation[data-conversation-id] (.active, .unread, .waiting-long:
+  // the visitor has waited too long for an answer, with the label .waiting-label 客户等待中)
+  function conversationRow(id, view, unread, active, onOpen, waitingLong) {
+    var row = el("div", "conversation" + (active ? " active" : "") + (unread ? " unread" : "") +
+      (waitingLong ? " waiting-long" : ""));
     var head = row.appendChild(el("div", "row-head"));
     row.dataset.conversationId = id;
     head.appendChild(el("span", "reason", reasonOf(view.ticket, "会话")));
+    if (waitingLong) head.appendChild(el("span", "waiting-label", "客户等待中"));
     if (unread) head.appendChild(el("span", "unread-count", unread));
     var lines = view.transcript || [], last = lines[lines.length - 1];
     if (last) row.appendChild(el("div", "summary", (FROM_LABELS[last.from] || "") + ":" + (last.text || "")));
@@ -115,15 +127,18 @@ window.DeskView = (function () {
     if (dl.childNodes.length) box.appendChild(dl);
   }
 
-  // Transcript line: .msg[data-from] (.left visitor / .right others) > .meta(.who .time) + .text (+ .buttons)
-  function transcriptLine(e) {
+  // Transcript line: .msg[data-from] (.left visitor / .right others) > .meta(.who .time) + .text (+ .buttons).
+  // `title`: a visitor line that is a button's payload shows the button's title (.chosen), the
+  // payload as its tooltip.
+  function transcriptLine(e, title) {
     var from = FROM_LABELS[e.from] ? e.from : "system";
     var row = el("div", "msg msg-" + from + (from === "visitor" ? " left" : " right"));
     row.dataset.from = from;
     var meta = row.appendChild(el("div", "meta"));
     meta.appendChild(el("span", "who", from === "agent" && e.agent_name ? "客服 " + e.agent_name : FROM_LABELS[from]));
     if (e.ts) meta.appendChild(el("span", "time", fmtTime(e.ts)));
-    row.appendChild(el("div", "text", e.text == null ? "" : e.text));
+    var text = row.appendChild(el("div", "text", title != null ? title : e.text == null ? "" : e.text));
+    if (title != null) { text.classList.add("chosen"); text.title = e.text == null ? "" : String(e.text); }
     if (Array.isArray(e.buttons) && e.buttons.length) {
       var btns = row.appendChild(el("div", "buttons"));
       e.buttons.forEach(function (b) { if (b) btns.appendChild(el("span", "chip", b.title || b.payload)); });
@@ -168,8 +183,68 @@ window.DeskView = (function () {
     return row;
   }
 
+  // One 留言: .leave-message[data-message-id] (.handled) > .row-head(.name .time) + .phone +
+  // .message-text + .reply-time + (.handled-info) + button.mark (标记已处理 / 标为未处理).
+  // Everything the visitor typed is text only.
+  function leaveMessageRow(m, onToggle) {
+    var row = el("div", "leave-message" + (m.handled ? " handled" : ""));
+    row.dataset.messageId = m.id;
+    var head = row.appendChild(el("div", "row-head"));
+    head.appendChild(el("span", "name", m.name || "访客"));
+    var time = head.appendChild(el("span", "time", fmtDateTime(m.created_at)));
+    time.title = "留言时间";
+    row.appendChild(el("div", "phone", m.phone || ""));
+    row.appendChild(el("div", "message-text", m.message || ""));
+    if (m.reply_time) row.appendChild(el("div", "reply-time", "承诺回复:" + m.reply_time));
+    if (m.handled) {
+      var by = m.handled_by ? "工号 " + m.handled_by : "";
+      var at = m.handled_at ? fmtDateTime(m.handled_at) : "";
+      row.appendChild(el("div", "handled-info", ["已处理", by, at].filter(Boolean).join(" · ")));
+    }
+    var btn = row.appendChild(el("button", "btn mark", m.handled ? "标为未处理" : "标记已处理"));
+    btn.type = "button";
+    btn.addEventListener("click", function () { onToggle(btn); });
+    return row;
+  }
+
+  var SCORE_LABELS = { 5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意" };
+
+  // One agent (or the bot) in the 满意度 panel: .rating-stats[data-agent-id] (.self) >
+  // .row-head(.name, .summary-figures > .average "4.50" + .rating-count "共 n 条") + .scores > .score[data-score]
+  // "5分 n" (best first) + .comments > .comment(.comment-score .comment-text .time), newest first.
+  function ratingRow(a, self, maxComments) {
+    var row = el("div", "rating-stats" + (self ? " self" : ""));
+    row.dataset.agentId = a.agent_id;
+    var head = row.appendChild(el("div", "row-head"));
+    head.appendChild(el("span", "name", (a.name || a.agent_id) + (self ? "(我)" : "")));
+    var figures = head.appendChild(el("span", "summary-figures"));
+    var average = Number(a.average), count = Number(a.count) || 0;
+    var avg = figures.appendChild(el("span", "average", count && isFinite(average) ? average.toFixed(2) : "-"));
+    avg.title = "平均分(满分 5)";
+    figures.appendChild(el("span", "rating-count", "共 " + count + " 条"));
+    var scores = row.appendChild(el("div", "scores")), by = a.scores || {};
+    [5, 4, 3, 2, 1].forEach(function (s) {
+      var n = Number(by[String(s)]) || 0;
+      var chip = scores.appendChild(el("span", "score" + (n ? "" : " zero"), s + "分 " + n));
+      chip.dataset.score = String(s);
+      chip.title = SCORE_LABELS[s] + ":" + n;
+    });
+    var comments = (Array.isArray(a.comments) ? a.comments : []).filter(Boolean).slice(0, maxComments || 3);
+    if (comments.length) {
+      var list = row.appendChild(el("ul", "comments"));
+      comments.forEach(function (c) {
+        var li = list.appendChild(el("li", "comment"));
+        li.appendChild(el("span", "comment-score", c.score + "分"));
+        li.appendChild(el("span", "comment-text", c.comment || ""));
+        if (c.ts) li.appendChild(el("span", "time", fmtDateTime(c.ts)));
+      });
+    }
+    return row;
+  }
+
   return {
     el: el, fmtDuration: fmtDuration,
+    leaveMessageRow: leaveMessageRow, ratingRow: ratingRow,
     ticketRow: ticketRow, conversationRow: conversationRow,
     fillTicketInfo: fillTicketInfo, transcriptLine: transcriptLine,
     violationItem: violationItem, complianceRow: complianceRow,

@@ -18,12 +18,17 @@
     convs: new Map(),                                // id -> {view: ConversationView, unread, addedAt}
     current: null, canned: [], timer: null,
     held: null, complianceTimer: null,               // held: id of the conversation with a held reply
+    closeArmed: null,                                // id whose visitor was asked 还有什么可以帮您
+    waitingLong: new Set(),                          // ids whose visitor waits too long (visitor_waiting)
+    messages: [], messageFilter: "unhandled",        // 留言 shown, and which ones
+    stamps: { messages: 0, ratings: 0 },             // the newest request of each list wins
   };
 
   // ---- REST ----
   function ApiError(status, data, stale) {
     this.status = status;
     this.serverMessage = data && data.message;
+    this.code = data && data.error;
     this.message = this.serverMessage || (status ? "请求失败(" + status + ")" : "网络错误,请稍后再试");
     this.stale = !!stale; // the agent logged out while the request was under way
   }
@@ -74,10 +79,11 @@
     $("login-view").hidden = true;
     $("desk-view").hidden = false;
     renderAgent(); renderQueue(); renderConversations(); clearPane();
+    renderMessages(); setUnhandled(0); renderRatings({});
     connectSocket();
-    loadQueue(); loadConversations(); loadCanned(); loadCompliance();
+    loadQueue(); loadConversations(); loadCanned(); loadCompliance(); loadMessages(); loadRatings();
     state.timer = setInterval(tick, 1000);
-    state.complianceTimer = setInterval(loadCompliance, 60000);
+    state.complianceTimer = setInterval(function () { loadCompliance(); loadRatings(); }, 60000);
   }
 
   // Forgets everything of the current login.
@@ -89,7 +95,10 @@
     clearInterval(state.timer);
     clearInterval(state.complianceTimer);
     hideWarning();
-    Object.assign(state, { token: null, agent: null, tickets: [], convs: new Map(), current: null });
+    Object.assign(state, {
+      token: null, agent: null, tickets: [], convs: new Map(), current: null,
+      closeArmed: null, waitingLong: new Set(), messages: [],
+    });
     try { sessionStorage.removeItem(TOKEN_KEY); } catch (e) { /* ignore */ }
     setText("connection-status", "");
     $("notice").hidden = true;
@@ -156,7 +165,9 @@
     }
     socket.on("connect", function () {
       setText("connection-status", "");
-      if (connectedBefore) { loadConversations(); loadQueue(); } // catch up on what was missed
+      if (connectedBefore) { // catch up on what was missed
+        loadConversations(); loadQueue(); loadMessages(); loadRatings();
+      }
       connectedBefore = true;
     });
     socket.on("connect_error", function () {
@@ -174,6 +185,16 @@
     socket.on("message", function (data) {
       if (data && data.conversation_id && data.entry) addEntry(data.conversation_id, data.entry, true);
     });
+    // The visitor has waited longer than allowed for this agent's answer: highlighted until
+    // the agent writes in that conversation.
+    socket.on("visitor_waiting", function (data) {
+      if (data && data.conversation_id) markWaiting(data.conversation_id);
+    });
+    socket.on("messages_changed", function (data) {
+      if (data && typeof data.unhandled === "number") setUnhandled(data.unhandled);
+      loadMessages();
+    });
+    socket.on("ratings_changed", function () { loadRatings(); });
     socket.on("conversation_ended", function (data) {
       if (data && data.conversation_id) {
         endConversation(data.conversation_id, data.owner === "bot" ? "会话已转回机器人" : "会话已结束");
@@ -248,6 +269,7 @@
       (data.conversations || []).forEach(function (view) {
         var old = state.convs.get(view.conversation_id);
         fresh.set(view.conversation_id, { view: old ? mergeView(old.view, view) : view, unread: old ? old.unread : 0, addedAt: started });
+        if (view.visitor_waiting) state.waitingLong.add(view.conversation_id); // after a reload too
       });
       // Keep conversations accepted while this request was under way.
       state.convs.forEach(function (c, id) { if (!fresh.has(id) && c.addedAt > started) fresh.set(id, c); });
@@ -280,14 +302,20 @@
     if (!state.convs.size) box.appendChild(el("div", "empty", "暂无进行中的会话"));
     state.convs.forEach(function (c, id) {
       var open = function () { openConversation(id); };
-      box.appendChild(V.conversationRow(id, c.view, c.unread, id === state.current, open));
+      box.appendChild(V.conversationRow(id, c.view, c.unread, id === state.current, open, state.waitingLong.has(id)));
     });
+  }
+
+  function markWaiting(id) {
+    state.waitingLong.add(id);
+    if (state.convs.has(id)) renderConversations();
+    else loadConversations(); // accepted elsewhere or still under way
   }
 
   async function openConversation(id) {
     var c = state.convs.get(id);
     if (!c) return;
-    if (state.current !== id) hideWarning();
+    if (state.current !== id) { hideWarning(); armClose(null); }
     state.current = id;
     c.unread = 0;
     renderConversations();
@@ -309,12 +337,14 @@
     var list = c.view.transcript = c.view.transcript || [];
     if (entry.seq != null && list.some(function (e) { return e && e.seq === entry.seq; })) return;
     list.push(entry);
-    if (state.current === id) appendLine(entry, true);
+    if (entry.from === "agent") state.waitingLong.delete(id); // answered: no longer waiting
+    if (state.current === id) appendLine(entry, true, chosenTitle(list, list.length - 1));
     else if (live) c.unread += 1;
     renderConversations();
   }
 
   function endConversation(id, message) {
+    state.waitingLong.delete(id);
     if (!state.convs.delete(id)) return;
     if (state.current === id) clearPane();
     renderConversations();
@@ -326,6 +356,7 @@
   function clearPane() {
     state.current = null;
     hideWarning();
+    armClose(null);
     $("ticket-info").textContent = "";
     $("transcript").textContent = "";
     $("reply").value = "";
@@ -340,14 +371,30 @@
     $("conversation-body").hidden = false;
     V.fillTicketInfo($("ticket-info"), c.view.ticket);
     $("transcript").textContent = "";
-    (c.view.transcript || []).forEach(function (e) { if (e) appendLine(e, false); });
+    var list = c.view.transcript || [];
+    list.forEach(function (e, i) { if (e) appendLine(e, false, chosenTitle(list, i)); });
     $("transcript").scrollTop = $("transcript").scrollHeight;
   }
 
-  function appendLine(e, scroll) {
+  // A visitor line that is the payload of a button shown earlier (退出排队, a bot's choice) is
+  // shown as the button's title, as on the chat page.
+  function chosenTitle(list, index) {
+    var entry = list[index];
+    if (!entry || entry.from !== "visitor") return null;
+    for (var j = index - 1; j >= 0; j--) {
+      var buttons = list[j] && Array.isArray(list[j].buttons) ? list[j].buttons : [];
+      for (var k = 0; k < buttons.length; k++) {
+        var b = buttons[k];
+        if (b && b.payload === entry.text && b.title != null) return String(b.title);
+      }
+    }
+    return null;
+  }
+
+  function appendLine(e, scroll, title) {
     var box = $("transcript");
     var stick = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
-    box.appendChild(V.transcriptLine(e));
+    box.appendChild(V.transcriptLine(e, title));
     if (scroll && (stick || e.from === "agent")) box.scrollTop = box.scrollHeight;
   }
 
@@ -435,6 +482,81 @@
     if (!box.childNodes.length) box.appendChild(el("div", "empty", "暂无提醒"));
   }
 
+  // ---- 留言: messages visitors left while nobody could answer (GET/PUT /api/agent/messages) ----
+  var EMPTY_MESSAGES = { unhandled: "暂无未处理的留言", handled: "暂无已处理的留言", all: "暂无留言" };
+
+  async function loadMessages() {
+    var gen = state.gen, stamp = ++state.stamps.messages, filter = state.messageFilter;
+    try {
+      var data = await api("GET", "/api/agent/messages?state=" + encodeURIComponent(filter));
+      if (gen !== state.gen || stamp !== state.stamps.messages) return; // a newer one is under way
+      state.messages = Array.isArray(data.messages) ? data.messages.filter(Boolean) : [];
+      if (typeof data.unhandled === "number") setUnhandled(data.unhandled);
+      renderMessages();
+    } catch (err) { fail(err); }
+  }
+
+  function setUnhandled(n) {
+    var badge = $("messages-count");
+    badge.textContent = String(n);
+    badge.className = "count" + (n > 0 ? " alert" : " zero");
+  }
+
+  function renderMessages() {
+    var box = $("leave-messages");
+    box.textContent = "";
+    state.messages.forEach(function (m) {
+      box.appendChild(V.leaveMessageRow(m, function (btn) { markMessage(m, btn); }));
+    });
+    if (!state.messages.length) box.appendChild(el("div", "empty", EMPTY_MESSAGES[state.messageFilter]));
+  }
+
+  async function markMessage(m, btn) {
+    btn.disabled = true;
+    try {
+      await api("PUT", "/api/agent/messages/" + encodeURIComponent(m.id), { handled: !m.handled });
+      loadMessages(); // messages_changed reloads the other consoles
+    } catch (err) {
+      btn.disabled = false;
+      fail(err);
+    }
+  }
+
+  function setMessageFilter(filter) {
+    state.messageFilter = filter;
+    $("messages-filter").querySelectorAll("button").forEach(function (b) {
+      var on = b.dataset.state === filter;
+      b.classList.toggle("active", on);
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    state.messages = [];
+    renderMessages();
+    loadMessages();
+  }
+
+  $("messages-filter").querySelectorAll("button").forEach(function (b) {
+    b.addEventListener("click", function () { setMessageFilter(b.dataset.state); });
+  });
+
+  // ---- 满意度: ratings per agent and the bot (GET /api/agent/ratings) ----
+  async function loadRatings() {
+    var gen = state.gen, stamp = ++state.stamps.ratings;
+    try {
+      var data = await api("GET", "/api/agent/ratings");
+      if (gen === state.gen && stamp === state.stamps.ratings) renderRatings(data);
+    } catch (err) { fail(err); }
+  }
+
+  function renderRatings(data) {
+    var box = $("ratings"), me = state.agent && state.agent.agent_id;
+    box.textContent = "";
+    $("ratings-period").textContent = data.days ? "近" + data.days + "天" : "";
+    (Array.isArray(data.agents) ? data.agents : []).forEach(function (a) {
+      if (a) box.appendChild(V.ratingRow(a, a.agent_id === me));
+    });
+    if (!box.childNodes.length) box.appendChild(el("div", "empty", "暂无评价"));
+  }
+
   // ---- canned replies (快捷回复) ----
   async function loadCanned() {
     try {
@@ -464,10 +586,43 @@
     try {
       await api("POST", convPath(id, action));
       endConversation(id, message);
-    } catch (err) { fail(err); }
+    } catch (err) {
+      if (err.code === "confirm_first" && state.current === id) armClose(null);
+      fail(err);
+    }
   }
+
+  // 结束会话 first asks the visitor 请问还有什么可以帮您? (confirm-close, sent as the agent's
+  // line) and turns into 确认结束; a second click closes. Opening another conversation resets it.
+  function armClose(id) {
+    state.closeArmed = id;
+    var btn = $("close");
+    btn.textContent = id ? "确认结束" : "结束会话";
+    btn.classList.toggle("armed", !!id);
+  }
+
+  async function closeClicked() {
+    var id = state.current, btn = $("close");
+    if (!id || btn.disabled) return;
+    btn.disabled = true;
+    try {
+      if (state.closeArmed === id) return await finish("close", "会话已结束");
+      var data = await api("POST", convPath(id, "confirm-close"));
+      if (data.entry) {
+        addEntry(id, data.entry, false);
+        if (state.current === id) armClose(id);
+      } else if (data.held) {
+        notice("询问语未能发送,请先询问客户是否还有其他需要", "error");
+      }
+    } catch (err) {
+      fail(err);
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
   $("handback").addEventListener("click", function () { finish("handback", "已转回机器人"); });
-  $("close").addEventListener("click", function () { finish("close", "会话已结束"); });
+  $("close").addEventListener("click", closeClicked);
 
   // ---- start: reuse a stored token while it is valid ----
   (async function boot() {

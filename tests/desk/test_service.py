@@ -275,7 +275,8 @@ def test_transcripts_are_masked_for_agents_not_assigned() -> None:
 class FakeStore:
     """The few store reads `Desk.conversation_view` and `Desk.tickets` make."""
 
-    redis = MagicMock(zrem=AsyncMock(), hdel=AsyncMock())  # timer and state keys: unread here
+    # The timer and waiting keys Desk touches on the way; nothing here depends on them.
+    redis = MagicMock(zrem=AsyncMock(), hdel=AsyncMock(), hmget=AsyncMock(return_value=[None]))
 
     def __init__(self, owner: str, agent_id: str | None) -> None:
         self._owner = (owner, agent_id)
@@ -315,6 +316,7 @@ def test_only_the_assigned_agent_sees_the_numbers(
         "agent_id": agent_id,
         "ticket": masked_ticket(TICKET) if masked else TICKET,
         "transcript": masked_transcript(TRANSCRIPT) if masked else TRANSCRIPT,
+        "visitor_waiting": False,
     }
 
 
@@ -337,7 +339,8 @@ def test_the_queue_every_agent_sees_is_masked(phrases: Phrases) -> None:
 class ComplianceStore:
     """What `Desk.agent_message` and `Desk.compliance_report` read and write."""
 
-    redis = MagicMock(zrem=AsyncMock(), hdel=AsyncMock())  # timer and state keys: unread here
+    # The timer and waiting keys Desk touches on the way; nothing here depends on them.
+    redis = MagicMock(zrem=AsyncMock(), hdel=AsyncMock(), hmget=AsyncMock(return_value=[None]))
 
     def __init__(self) -> None:
         self.lines: List[Dict[str, Any]] = []

@@ -316,6 +316,7 @@ def test_an_agent_slow_to_answer_apologises_once_and_the_console_is_told(
         await visitor.messages.wait_for(is_position_line, WAIT, start)
         cid = str(visitor.conversation_id)
         assert (await agent.accept(cid))[0] == 200
+        await visitor.messages.wait_for(lambda m: m["text"].startswith("您好,3001"), WAIT)
         start = len(visitor.messages.items)
         await visitor.say_stored("在吗")
         said_at = time.perf_counter()
@@ -323,15 +324,22 @@ def test_an_agent_slow_to_answer_apologises_once_and_the_console_is_told(
             lambda m: m["text"] == phrases.say("agent_slow"), SLOW + WAIT, start
         )
         waiting = await agent.notice("visitor_waiting")
+        shown = await agent.messages.wait_for(
+            lambda m: m["entry"]["text"] == phrases.say("agent_slow"), WAIT
+        )
+        _, view = await agent.request("GET", f"/conversations/{cid}")
         await visitor.say_stored("还在吗")
         await asyncio.sleep(SLOW + 1)  # still waiting: no second apology
         once = sent(visitor.messages.items, start)
         await agent.send(cid, "您好,请问有什么可以帮您?")
         cleared = redis_client.hget(f"desk:conv:{cid}", "slow_told")
+        _, answered = await agent.request("GET", f"/conversations/{cid}")
         await agent.finish(cid)
         await visitor.close()
         await agent.close()
         return {
+            "shown": (shown["conversation_id"], shown["entry"]["from"]),
+            "flag": (view["visitor_waiting"], answered["visitor_waiting"]),
             "delay": sorry["received_at"] - said_at,
             "waiting": waiting,
             "once": once,
@@ -346,6 +354,8 @@ def test_an_agent_slow_to_answer_apologises_once_and_the_console_is_told(
         ("system", phrases.say("agent_slow")),
     ]
     assert seen["cleared"] is None
+    assert seen["shown"] == (seen["cid"], "system")  # the console shows the desk's line live
+    assert seen["flag"] == (True, False)  # highlighted after a console reload, until answered
 
 
 def test_closing_asks_for_a_rating_which_is_stored_per_conversation_and_agent(

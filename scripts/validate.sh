@@ -7,6 +7,8 @@
 # Leaving it out of domain.yml instead gives "intent 'faq' ... not part of the domain".
 # Also allowed: "utterance ... not used in any story or rule" for exactly the responses that
 # forms ask and custom actions send, which Rasa 3.6 cannot see (scripts/responses_outside_rules.py).
+# And "intent ... not found in the NLU training data" for exactly the intents only the desk
+# triggers (EXTERNAL_..., scripts/external_intents.py), which must have no examples.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
@@ -18,6 +20,9 @@ known='The following duplicated intents have been found across multiple domain f
 warnings=$(grep -E 'UserWarning|WARNING' "$log" | grep -v -E "$known" || true)
 for name in $(.venv/bin/python scripts/responses_outside_rules.py); do
   warnings=$(grep -v -F "The utterance '$name' is not used in any story or rule." <<<"$warnings" || true)
+done
+for name in $(.venv/bin/python scripts/external_intents.py); do
+  warnings=$(grep -v -F "The intent '$name' is listed in the domain file, but is not found in the NLU training data." <<<"$warnings" || true)
 done
 if [[ $status -ne 0 || -n "$warnings" ]]; then
   echo "validate: FAILED (exit $status)"

@@ -14,6 +14,8 @@ CONTRACT_INTENTS = [
     "suggest", "account_lookup", "inform", "ask_agent_id", "bot_challenge", "insult",
     "out_of_scope", "faq",
 ]  # fmt: skip
+# Triggered by the desk through trigger_intent, never typed: no NLU examples (docs/handoff.md).
+EXTERNAL_INTENTS = ["EXTERNAL_idle", "EXTERNAL_after_hours", "EXTERNAL_no_agent"]
 FAQ_TOPICS = ["faq/business_hours", "faq/website_security", "faq/how_to_use", "faq/advertising"]
 
 
@@ -33,12 +35,19 @@ def examples() -> Dict[str, List[str]]:
 
 
 def test_the_public_intents_are_exactly_the_contract(domain: Dict[str, Any]) -> None:
-    assert domain["intents"] == CONTRACT_INTENTS
+    assert domain["intents"] == CONTRACT_INTENTS + EXTERNAL_INTENTS
+
+
+def test_the_external_intents_have_no_examples(examples: Dict[str, List[str]]) -> None:
+    assert [intent for intent in examples if intent.startswith("EXTERNAL_")] == []
 
 
 def test_entities(domain: Dict[str, Any]) -> None:
-    # the contract's three, and the reverse-lookup button's (never annotated in NLU data)
-    assert domain["entities"] == ["account_number", "phone", "person_name", "verification_method"]
+    # the contract's three, the reverse-lookup button's and the desk's (never annotated in NLU data)
+    assert domain["entities"] == [
+        "account_number", "phone", "person_name", "verification_method",
+        "working_hours", "reply_time",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,8 @@ AGENTS_ROOM = "agents"
 # Sent to Rasa for a new conversation so the bot opens with its opening line, as rasa-webchat's
 # initPayload would; it is not a line of the transcript.
 OPENING_PAYLOAD = "/greet"
+# Intents only the desk raises (EXTERNAL_idle, ...): a visitor typing one is refused.
+DESK_ONLY_PREFIX = "/EXTERNAL_"
 
 
 def visitor_room(conversation_id: str) -> str:
@@ -270,6 +272,8 @@ class Desk:
         `client_ip`, the visitor's address, goes to Rasa with the message (its metadata).
         """
         text = checked_text(text, self.settings.max_message_chars, self.phrases)
+        if text.startswith(DESK_ONLY_PREFIX):
+            raise DeskError("malformed", self.phrases.say("malformed"))
         handled = await self.waiting.visitor_command(conversation_id, text)
         if handled is not None:
             return handled
@@ -303,17 +307,12 @@ class Desk:
         )
         return entry
 
-    async def system_line(self, conversation_id: str, name: str, **values: Any) -> None:
-        """Tells the visitor a line of desk/phrases.yml; the conversation's agent sees it too."""
-        entry = await self.say_to_visitor(
+    async def system_line(self, conversation_id: str, name: str, **values: Any) -> Dict[str, Any]:
+        """Tells the visitor a line of desk/phrases.yml; returns the transcript entry."""
+        return await self.say_to_visitor(
             conversation_id,
             {"from": "system", "ts": self.clock(), "text": self.phrases.say(name, **values)},
         )
-        owner, agent_id = await self.store.owner(conversation_id)
-        if owner == "agent" and agent_id:
-            await self.notify_agent(
-                agent_id, "message", {"conversation_id": conversation_id, "entry": entry}
-            )
 
     async def notify_agents(self, event: str, data: Dict[str, Any]) -> None:
         await self.sio.emit(event, data, room=AGENTS_ROOM, namespace=AGENTS)

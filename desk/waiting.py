@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Literal, Sequence, Tuple
 from actions.privacy import mask_personal_data
 from desk.errors import DeskError
 from desk.hours import WorkingHours
+from desk.store import P
 from desk.timers import Timers
 from desk.waiting_store import WaitingStore
 
@@ -130,7 +131,7 @@ class Waiting:
     async def loads(self) -> List[Tuple[int, int]]:
         """(capacity, active) of each online agent."""
         store = self.desk.store
-        presence = await store.redis.hgetall("desk:presence")
+        presence = await store.redis.hgetall(f"{P}presence")
         loads = []
         for agent_id, status in presence.items():
             if status == "online":
@@ -304,7 +305,11 @@ class Waiting:
         if (await self.store.fields(conversation_id, "slow_told"))["slow_told"] is not None:
             return
         await self.store.set_fields(conversation_id, slow_told=self.now())
-        await self.desk.system_line(conversation_id, "agent_slow")
+        entry = await self.desk.system_line(conversation_id, "agent_slow")
+        # The agent sees the apology in the transcript at once, and the highlight.
+        await self.desk.notify_agent(
+            agent_id, "message", {"conversation_id": conversation_id, "entry": entry}
+        )
         await self.desk.notify_agent(
             agent_id, "visitor_waiting", {"conversation_id": conversation_id}
         )

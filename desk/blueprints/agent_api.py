@@ -46,6 +46,14 @@ def authenticated(handler: Handler) -> Handler:
     return wrapper
 
 
+def days_arg(request: Request) -> int | None:
+    """The `?days=N` of a report, None when absent; 400 unless a whole number."""
+    raw = request.args.get("days")
+    if raw is not None and not raw.isdigit():
+        raise DeskError("malformed", "天数须为正整数")
+    return None if raw is None else int(raw)
+
+
 def desk_of(request: Request) -> Desk:
     desk: Desk = request.app.ctx.desk
     return desk
@@ -112,11 +120,7 @@ async def canned(request: Request, agent: Agent) -> HTTPResponse:
 @authenticated
 async def compliance(request: Request, agent: Agent) -> HTTPResponse:
     """Every agent's warnings and forced sends per day (`?days=N`; `DESK_COMPLIANCE_DAYS`)."""
-    raw = request.args.get("days")
-    if raw is not None and not raw.isdigit():
-        raise DeskError("malformed", "天数须为正整数")
-    days = None if raw is None else int(raw)
-    return response.json(await desk_of(request).compliance_report(agent, days))
+    return response.json(await desk_of(request).compliance_report(agent, days_arg(request)))
 
 
 @bp.get("/conversations")

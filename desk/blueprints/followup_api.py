@@ -4,7 +4,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from desk.blueprints.agent_api import authenticated, desk_of, json_body
+from desk.blueprints.agent_api import authenticated, days_arg, desk_of, json_body
 from desk.errors import DeskError
 from desk.store import Agent
 from desk.waiting_store import MESSAGE_STATES
@@ -44,7 +44,4 @@ async def mark(request: Request, agent: Agent, message_id: str) -> HTTPResponse:
 @authenticated
 async def ratings(request: Request, agent: Agent) -> HTTPResponse:
     """满意度: per agent (and the bot) count, average, scores and newest comments; `?days=N`."""
-    raw = request.args.get("days")
-    if raw is not None and not raw.isdigit():
-        raise DeskError("malformed", "天数须为正整数")
-    return response.json(await desk_of(request).waiting.ratings(None if raw is None else int(raw)))
+    return response.json(await desk_of(request).waiting.ratings(days_arg(request)))

@@ -86,7 +86,10 @@ def test_faq_answer_then_anything_else(bot: Bot, sender: str, say) -> None:
 
 def test_goodbye_confirms_then_closes(bot: Bot, sender: str, say) -> None:
     assert bot.say(sender, "那我先走了拜拜") == [say(sender, "utter_anything_else")]
-    assert bot.say(sender, "没有了") == [say(sender, "utter_closing")]
+    assert bot.say(sender, "没有了") == [
+        say(sender, "utter_closing"),
+        {"recipient_id": sender, "custom": {"closed": {"by": "bot", "reason": "goodbye"}}},
+    ]
 
 
 def test_out_of_scope_is_declined(bot: Bot, sender: str, say) -> None:

@@ -5,6 +5,7 @@ every flow also crosses instances through Redis.
 """
 
 import asyncio
+import time
 from typing import Any, Callable, List, Tuple
 
 import aiohttp
@@ -277,8 +278,15 @@ def test_a_burst_reaches_rasa_whole_and_in_order(
         return str(visitor.conversation_id)
 
     cid = run(scenario)
-    tracker = bot.tracker(cid)
-    user_texts = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    # Rasa saves the tracker after the turn's last action (action_end_conversation, after the
+    # closing line the visitor already has): read it once the turn is over.
+    deadline = time.monotonic() + WAIT
+    while True:
+        tracker = bot.tracker(cid)
+        user_texts = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+        if len(user_texts) > len(burst) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     assert user_texts == ["/greet", *burst]
 
 

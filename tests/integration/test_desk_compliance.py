@@ -113,8 +113,9 @@ def test_the_http_path_holds_and_forces_the_same_way(agent_chat: Any, store: Sto
         forced = await agent.request("POST", path, {"text": "你去投诉好了", "force": True})
         clean = await agent.request("POST", path, {"text": EDITED, "force": True})
         seen = await visitor.messages.wait_count(2, WAIT, start)
+        stored = agent_lines(store, cid)
         await agent.finish(cid)
-        return held, forced, clean, [m["text"] for m in seen], agent_lines(store, cid)
+        return held, forced, clean, [m["text"] for m in seen], stored
 
     held, forced, clean, seen, stored = agent_chat(body)
     assert held == (200, held_answer("你去投诉好了"))

@@ -515,3 +515,22 @@ def test_idle_timers_survive_a_restart_of_both_desks(
         ("bot", text("utter_opening")),
         ("bot", text("utter_still_there")),
     ]
+
+
+def test_a_visitor_cannot_raise_the_desks_own_intents(
+    waiting_stack: Stack, text: Callable[[str], str]
+) -> None:
+    """Typing `/EXTERNAL_idle` is refused with the desk's error; nothing reaches the bot."""
+
+    async def scenario() -> Tuple[Message, List[Tuple[str, str]]]:
+        visitor = await new_visitor(waiting_stack.desk_urls[1], text)
+        await visitor.say("/EXTERNAL_idle")
+        error = await visitor.errors.wait_for(lambda e: True, WAIT)
+        await asyncio.sleep(1)
+        lines = sent(visitor.messages.items, 1)
+        await visitor.close()
+        return error, lines
+
+    error, lines = run(scenario)
+    assert error["code"] == "malformed"
+    assert lines == []

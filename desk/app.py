@@ -23,6 +23,10 @@ logger = logging.getLogger(__name__)
 
 # Socket.io frames and HTTP bodies larger than this are refused before any handler runs.
 MAX_FRAME_BYTES = 64 * 1024
+# Rasa posts every bot line over one kept-alive connection (desk/rasa_channel.py), which drops an
+# idle one after 30 s; Sanic's default of 5 s closed it first, between two lines of a chat, and
+# the next line was lost on the dead connection.
+KEEP_ALIVE_SECONDS = 75
 
 
 def create_app(settings: DeskSettings | None = None) -> Sanic:
@@ -31,6 +35,7 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
     settings = settings or DeskSettings.from_env()
     app = Sanic(f"desk_{settings.instance_id}")
     app.config.REQUEST_MAX_SIZE = MAX_FRAME_BYTES
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
     app.ctx.settings = settings
     sio = socketio.AsyncServer(
         async_mode="sanic",

@@ -25,6 +25,11 @@ from sanic.response import HTTPResponse
 logger = logging.getLogger(__name__)
 
 _TIMEOUT = aiohttp.ClientTimeout(total=10)
+# An idle kept-alive connection is dropped after this long, well before the desk closes its end
+# (desk/app.py KEEP_ALIVE_SECONDS): a post on a connection the server already closed is lost.
+IDLE_CONNECTION_SECONDS = 30.0
+# A post that failed on a stale connection before the desk read it goes once more, on a new one.
+STALE_CONNECTION_ERRORS = (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError)
 _session: aiohttp.ClientSession | None = None
 
 
@@ -32,7 +37,8 @@ def _shared_session() -> aiohttp.ClientSession:
     """One session per process, created in Rasa's running event loop on first use."""
     global _session
     if _session is None or _session.closed:
-        _session = aiohttp.ClientSession(timeout=_TIMEOUT)
+        connector = aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_SECONDS)
+        _session = aiohttp.ClientSession(timeout=_TIMEOUT, connector=connector)
     return _session
 
 
@@ -41,22 +47,29 @@ class KeepAliveCallbackOutput(CallbackOutput):
 
     async def _persist_message(self, message: Dict[str, Any]) -> None:
         await CollectingOutputChannel._persist_message(self, message)
-        endpoint = self.callback_endpoint
         try:
-            async with _shared_session().post(
-                endpoint.url,
-                json=message,
-                params=endpoint.combine_parameters(),
-                headers=endpoint.headers,
-            ) as response:
-                if response.status >= 400:
-                    logger.error(
-                        "Failed to send output message to callback. Status: %s Response: %s",
-                        response.status,
-                        await response.text(),
-                    )
+            try:
+                await self._post(message)
+            except STALE_CONNECTION_ERRORS as error:
+                logger.warning("callback connection lost (%r), posting again", error)
+                await self._post(message)
         except aiohttp.ClientError as error:
             logger.error("Failed to send output message to callback: %r", error)
+
+    async def _post(self, message: Dict[str, Any]) -> None:
+        endpoint = self.callback_endpoint
+        async with _shared_session().post(
+            endpoint.url,
+            json=message,
+            params=endpoint.combine_parameters(),
+            headers=endpoint.headers,
+        ) as response:
+            if response.status >= 400:
+                logger.error(
+                    "Failed to send output message to callback. Status: %s Response: %s",
+                    response.status,
+                    await response.text(),
+                )
 
 
 class KeepAliveCallbackInput(CallbackInput):

@@ -1,6 +1,7 @@
 """The callback channel Rasa loads keeps the metadata the desk posts with each message."""
 
 import asyncio
+import json
 from types import SimpleNamespace
 from typing import Any, Callable, List, cast
 
@@ -51,3 +52,52 @@ def test_the_webhook_hands_rasa_the_message_with_its_metadata() -> None:
         {"client_ip": "203.0.113.7"},
     )
     assert isinstance(message.output_channel, KeepAliveCallbackOutput)
+
+
+def test_a_line_posted_on_a_connection_the_desk_just_closed_still_arrives() -> None:
+    """A kept-alive connection the desk closes as the next bot line is posted on it: the line
+    goes once more, on a new connection, instead of being lost.
+
+    The stand-in desk answers the first request of each connection and closes the connection,
+    unanswered, at the second (what a keep-alive timeout racing a post looks like).
+    """
+    import desk.rasa_channel as channel
+
+    async def scenario() -> List[str]:
+        received: List[str] = []
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            for turn in range(2):
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:  # the client closed this connection
+                    break
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                )
+                body = await reader.readexactly(length)
+                if turn == 1:  # the connection was "idle too long": closed, nothing answered
+                    break
+                received.append(json.loads(body)["text"])
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b'Content-Length: 11\r\nConnection: keep-alive\r\n\r\n{"ok":true}'
+                )
+                await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        output = KeepAliveCallbackOutput(EndpointConfig(f"http://127.0.0.1:{port}/rasa/callback"))
+        channel._session = None
+        try:
+            await output._persist_message({"recipient_id": "c1", "text": "第一句"})
+            await output._persist_message({"recipient_id": "c1", "text": "第二句"})
+        finally:
+            await channel._shared_session().close()
+            server.close()
+        return received
+
+    assert asyncio.run(scenario()) == ["第一句", "第二句"]

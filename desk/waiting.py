@@ -29,7 +29,7 @@ from desk.errors import DeskError
 from desk.hours import WorkingHours
 from desk.store import P
 from desk.timers import Timers
-from desk.waiting_store import WaitingStore
+from desk.waiting_store import WaitingStore, in_state
 
 if TYPE_CHECKING:
     from desk.service import Desk
@@ -240,7 +240,7 @@ class Waiting:
         Returns the visitor's transcript line if the desk handled it (nothing goes to Rasa or
         the agent), else None.
         """
-        stage, rating_id, _ = await self.store.rating_state(conversation_id)
+        stage, rating_id, rating_agent = await self.store.rating_state(conversation_id)
         score = rating_score(text)
         if text not in (LEAVE_QUEUE, RATING_SKIP) and score is None and stage != "comment":
             if stage == "score":  # the visitor moved on without rating
@@ -252,7 +252,7 @@ class Waiting:
         if text == LEAVE_QUEUE:
             await self.leave_queue(conversation_id)
         elif score is not None:
-            await self.rated(conversation_id, stage, rating_id, score)
+            await self.rated(conversation_id, stage, rating_id, rating_agent, score)
         elif text == RATING_SKIP:
             if stage == "comment":
                 await self.store.clear_fields(conversation_id, "rating_stage", "rating_id")
@@ -357,13 +357,17 @@ class Waiting:
         )
 
     async def rated(
-        self, conversation_id: str, stage: str | None, rating_id: str | None, score: int
+        self,
+        conversation_id: str,
+        stage: str | None,
+        rating_id: str | None,
+        rating_agent: str | None,
+        score: int,
     ) -> None:
         if stage != "score" or rating_id is None:
             await self.desk.system_line(conversation_id, "rating_closed")
             return
-        agent_id = (await self.store.fields(conversation_id, "rating_agent"))["rating_agent"]
-        agent_id = agent_id or BOT
+        agent_id = rating_agent or BOT
         agent = None if agent_id == BOT else await self.desk.store.agent(agent_id)
         record = {
             "id": rating_id,
@@ -432,7 +436,8 @@ class Waiting:
 
     async def messages_changed(self) -> None:
         await self.desk.notify_agents(
-            "messages_changed", {"unhandled": await self.store.unhandled_count()}
+            "messages_changed",
+            {"unhandled": len(in_state(await self.store.messages(), "unhandled"))},
         )
 
     async def mark_message(self, message_id: str, agent: "Agent", handled: bool) -> Dict[str, Any]:

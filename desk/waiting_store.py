@@ -21,7 +21,14 @@ from desk.store import P
 
 MessageState = Literal["unhandled", "handled", "all"]
 MESSAGE_STATES = ("unhandled", "handled", "all")
-RatingStage = Literal["score", "comment"]
+
+
+def in_state(records: List[Dict[str, Any]], state: MessageState) -> List[Dict[str, Any]]:
+    """The 留言 of `records` that are `unhandled`, `handled`, or `all` of them."""
+    if state == "all":
+        return records
+    return [r for r in records if bool(r.get("handled")) == (state == "handled")]
+
 
 # Takes a conversation out of the queue, back to the bot. KEYS: conv, queue. ARGV: id.
 _LEAVE_QUEUE = """
@@ -38,7 +45,6 @@ redis.call('HSET', KEYS[1], 'owner', 'closed')
 return 1
 """
 
-CONV_FIELDS = ("queue_told", "queue_told_at", "slow_told", "close_asked")
 RATING_FIELDS = ("rating_stage", "rating_id", "rating_agent")
 
 
@@ -99,19 +105,13 @@ class WaitingStore:
     async def save_message(self, record: Dict[str, Any]) -> None:
         await self.redis.set(f"{P}message:{record['id']}", json.dumps(record, ensure_ascii=False))
 
-    async def messages(self, state: MessageState, limit: int) -> List[Dict[str, Any]]:
-        """留言 newest first, those in `state`, at most `limit`."""
+    async def messages(self) -> List[Dict[str, Any]]:
+        """Every 留言, newest first."""
         ids = await self.redis.zrevrange(f"{P}messages", 0, -1)
         if not ids:
             return []
         raws = await self.redis.mget([f"{P}message:{i}" for i in ids])
-        records = [json.loads(raw) for raw in raws if raw is not None]
-        if state != "all":
-            records = [r for r in records if bool(r.get("handled")) == (state == "handled")]
-        return records[:limit]
-
-    async def unhandled_count(self) -> int:
-        return len(await self.messages("unhandled", limit=1_000_000))
+        return [json.loads(raw) for raw in raws if raw is not None]
 
     # Ratings
 

@@ -7,7 +7,7 @@ from sanic.response import HTTPResponse
 from desk.blueprints.agent_api import authenticated, days_arg, desk_of, json_body
 from desk.errors import DeskError
 from desk.store import Agent
-from desk.waiting_store import MESSAGE_STATES
+from desk.waiting_store import MESSAGE_STATES, in_state
 
 bp = Blueprint("followup_api", url_prefix="/api/agent")
 MAX_MESSAGES = 500
@@ -20,11 +20,11 @@ async def messages(request: Request, agent: Agent) -> HTTPResponse:
     state = request.args.get("state", "unhandled")
     if state not in MESSAGE_STATES:
         raise DeskError("malformed", "state 只能是 unhandled、handled 或 all")
-    waiting = desk_of(request).waiting
+    records = await desk_of(request).waiting.store.messages()
     return response.json(
         {
-            "messages": await waiting.store.messages(state, MAX_MESSAGES),
-            "unhandled": await waiting.store.unhandled_count(),
+            "messages": in_state(records, state)[:MAX_MESSAGES],
+            "unhandled": len(in_state(records, "unhandled")),
         }
     )
 

@@ -174,7 +174,7 @@ def test_a_left_message_is_stored_unhandled_and_malformed_ones_are_refused(
                 await desk.bot_message({"recipient_id": "c1", "custom": {"leave_message": bad}})
             except DeskError as error:
                 errors.append(error.code)
-        return await desk.waiting.store.messages("all", 10), errors
+        return await desk.waiting.store.messages(), errors
 
     messages, errors = run_desk(redis_url, scenario)
     [record] = messages

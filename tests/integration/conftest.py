@@ -122,12 +122,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, crm: StandInCrm) -> Iterator
     """
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first")
-    root = tmp_path_factory.mktemp("stack")
-    stack = Stack(
-        log_dir=root / "logs",
-        redis_dir=root / "redis",
-        desk_ports=[free_port(), free_port()],
-        extra_env={
+    yield from running_stack(
+        tmp_path_factory.mktemp("stack"),
+        {
             **CONFIG,
             **MAIN_DESK,
             "DESK_RASA_RETRY_SECONDS": "0.5",
@@ -135,40 +132,68 @@ def stack(tmp_path_factory: pytest.TempPathFactory, crm: StandInCrm) -> Iterator
             "DIRECTORY_URL": crm.base_url,
             "DIRECTORY_TOKEN": CRM_TOKEN,
         },
+        AGENTS,
+        capacity=2,
     )
-    try:
-        stack.start(timeout=START_TIMEOUT)
-    except StartError as error:
-        pytest.fail(str(error))
-    for agent_id, name in AGENTS.items():
-        stack.create_agent(agent_id, name, AGENT_PASSWORD, capacity=2)
-    try:
-        yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="session")
 def waiting_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A second product with short waiting timers (WAITING_DESK) and its own Redis, for the
     busy, queue, idle, slow-agent, 留言 and rating tests; started only when a test needs it."""
-    root = tmp_path_factory.mktemp("waiting-stack")
+    yield from running_stack(
+        tmp_path_factory.mktemp("waiting-stack"),
+        {**CONFIG, **WAITING_DESK, "DESK_RASA_RETRY_SECONDS": "0.5"},
+        WAITING_AGENTS,
+        capacity=1,
+    )
+
+
+def running_stack(
+    root: Path, env: Dict[str, str], agents: Dict[str, str], capacity: int
+) -> Iterator[Stack]:
+    """Starts a product stack with two desks and these agents; stops it when the caller is done."""
     stack = Stack(
         log_dir=root / "logs",
         redis_dir=root / "redis",
         desk_ports=[free_port(), free_port()],
-        extra_env={**CONFIG, **WAITING_DESK, "DESK_RASA_RETRY_SECONDS": "0.5"},
+        extra_env=env,
     )
     try:
         stack.start(timeout=START_TIMEOUT)
     except StartError as error:
         pytest.fail(str(error))
-    for agent_id, name in WAITING_AGENTS.items():
-        stack.create_agent(agent_id, name, AGENT_PASSWORD, capacity=1)
+    for agent_id, name in agents.items():
+        stack.create_agent(agent_id, name, AGENT_PASSWORD, capacity=capacity)
     try:
         yield stack
     finally:
         stack.stop()
+
+
+def release(url: str, agent_id: str) -> None:
+    """Closes what the agent still owns (asking first, as closing requires), sets them offline
+    and logs out (REST), so capacity and presence are as before the test."""
+    api = f"{url}/api/agent"
+    login = {"agent_id": agent_id, "password": AGENT_PASSWORD}
+    answer = requests.post(f"{api}/login", json=login, timeout=30)
+    assert answer.status_code == 200, answer.text
+    headers = {"Authorization": f"Bearer {answer.json()['token']}"}
+    owned = requests.get(f"{api}/conversations", headers=headers, timeout=30).json()
+    for view in owned["conversations"]:
+        path = f"{api}/conversations/{view['conversation_id']}"
+        requests.post(f"{path}/confirm-close", headers=headers, timeout=30)
+        requests.post(f"{path}/close", headers=headers, timeout=30)
+    requests.put(f"{api}/presence", json={"status": "offline"}, headers=headers, timeout=30)
+    requests.post(f"{api}/logout", headers=headers, timeout=30)
+
+
+def nobody_online(stack: Stack) -> None:
+    """Every agent of the waiting stack offline and owning nothing."""
+    for agent_id in WAITING_AGENTS:
+        release(stack.desk_urls[0], agent_id)
+    presence = redis.Redis.from_url(str(stack.redis_url), decode_responses=True)
+    assert "online" not in presence.hgetall("desk:presence").values()
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,11 @@ from typing import Callable, Iterator, List, Tuple, TypeAlias
 
 import pytest
 import redis
-import requests
 from playwright.sync_api import Page, expect
 
 from desk.phrases import Phrases
 from desk.stack import Stack
-from tests.integration.conftest import AGENT_PASSWORD, AGENTS, OpenPage, queue_lines
+from tests.integration.conftest import AGENT_PASSWORD, AGENTS, OpenPage, queue_lines, release
 
 pytestmark = pytest.mark.integration
 
@@ -22,21 +21,6 @@ SESSION_KEY = "desk_session_id"  # where chat.js keeps the visitor's session tok
 
 Line = Tuple[str, str]  # (data-from, text) of one `.msg`
 Store: TypeAlias = "redis.Redis[str]"
-
-
-def release(url: str, agent_id: str) -> None:
-    """Closes what the agent still owns and sets them offline (REST), so capacity is free again."""
-    api = f"{url}/api/agent"
-    login = {"agent_id": agent_id, "password": AGENT_PASSWORD}
-    token = requests.post(f"{api}/login", json=login, timeout=30).json()["token"]
-    headers = {"Authorization": f"Bearer {token}"}
-    owned = requests.get(f"{api}/conversations", headers=headers, timeout=30).json()
-    for view in owned["conversations"]:
-        path = f"{api}/conversations/{view['conversation_id']}"
-        requests.post(f"{path}/confirm-close", headers=headers, timeout=30)
-        requests.post(f"{path}/close", headers=headers, timeout=30)
-    requests.put(f"{api}/presence", json={"status": "offline"}, headers=headers, timeout=30)
-    requests.post(f"{api}/logout", headers=headers, timeout=30)
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from tests.integration.conftest import (
     WAIT_MS,
     WAITING_AGENTS,
     OpenPage,
+    nobody_online,
 )
 from tests.integration.test_browser import conversation_id, expect_lines, lines, open_chat, say
 
@@ -77,24 +78,6 @@ class AgentApi:
         self.call("POST", "/logout")
 
 
-def release(url: str, agent_id: str) -> None:
-    """Closes what the agent still owns (asking first, as closing requires), sets them offline
-    and logs out, so capacity and presence are as before the test."""
-    api = AgentApi(url, agent_id)
-    for view in api.get("/conversations")["conversations"]:
-        path = f"/conversations/{view['conversation_id']}"
-        api.call("POST", f"{path}/confirm-close")
-        api.call("POST", f"{path}/close")
-    api.call("PUT", "/presence", json={"status": "offline"})
-    api.logout()
-
-
-def nobody_online(stack: Stack, store: Store) -> None:
-    for agent_id in WAITING_AGENTS:
-        release(stack.desk_urls[0], agent_id)
-    assert "online" not in store.hgetall("desk:presence").values()
-
-
 def rating_of(url: str, agent_id: str) -> Dict[str, Any]:
     """The agent's entry of GET /api/agent/ratings (zeros if they have no rating yet)."""
     api = AgentApi(url, agent_id)
@@ -118,11 +101,11 @@ def waiting_store(waiting_stack: Stack) -> Store:
 
 
 @pytest.fixture(autouse=True)
-def agents_offline(waiting_stack: Stack, waiting_store: Store) -> Iterator[None]:
+def agents_offline(waiting_stack: Stack) -> Iterator[None]:
     """Every agent offline and owning nothing before and after each test."""
-    nobody_online(waiting_stack, waiting_store)
+    nobody_online(waiting_stack)
     yield
-    nobody_online(waiting_stack, waiting_store)
+    nobody_online(waiting_stack)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ nudges (also across a restart of both desks), the agent-slow apology, and rating
 import asyncio
 import json
 import time
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
 import redis
@@ -18,10 +18,10 @@ from desk.waiting import LEAVE_QUEUE, RATING_SKIP
 from tests.integration.conftest import (
     AGENT_PASSWORD,
     WAIT,
-    WAITING_AGENTS,
     WAITING_DESK,
     is_position_line,
     new_visitor,
+    nobody_online,
     run,
 )
 
@@ -40,25 +40,11 @@ def redis_client(waiting_stack: Stack) -> "redis.Redis[str]":
 
 
 @pytest.fixture
-def everyone_offline(waiting_stack: Stack) -> Callable[[], None]:
-    """Sets every agent of the waiting stack offline, now and after the test."""
-
-    def offline() -> None:
-        async def each() -> None:
-            for agent_id in WAITING_AGENTS:
-                agent = AgentClient(waiting_stack.desk_urls[0])
-                await agent.login(agent_id, AGENT_PASSWORD, online=False)
-                _, mine = await agent.request("GET", "/conversations")
-                for view in mine["conversations"]:
-                    await agent.finish(view["conversation_id"])
-                await agent.request("PUT", "/presence", {"status": "offline"})
-                await agent.close()
-
-        run(each)
-
-    offline()
-    yield offline
-    offline()
+def everyone_offline(waiting_stack: Stack) -> Iterator[None]:
+    """Every agent of the waiting stack offline, before and after the test."""
+    nobody_online(waiting_stack)
+    yield
+    nobody_online(waiting_stack)
 
 
 def sent(messages: List[Message], start: int = 0) -> List[Tuple[str, str]]:
@@ -79,7 +65,7 @@ async def ask_for_human(visitor: VisitorClient) -> int:
 
 def test_busy_agents_queue_with_the_auto_reply_and_position_updates(
     waiting_stack: Stack,
-    everyone_offline: Callable[[], None],
+    everyone_offline: None,
     redis_client: "redis.Redis[str]",
     phrases: Phrases,
     text: Callable[[str], str],
@@ -164,7 +150,7 @@ def test_busy_agents_queue_with_the_auto_reply_and_position_updates(
 
 def test_nobody_online_the_visitor_leaves_a_message_agents_handle_it(
     waiting_stack: Stack,
-    everyone_offline: Callable[[], None],
+    everyone_offline: None,
     phrases: Phrases,
     domain: Dict[str, Any],
 ) -> None:
@@ -301,7 +287,7 @@ def test_a_silent_visitor_is_asked_twice_then_the_bot_closes(
 
 def test_an_agent_slow_to_answer_apologises_once_and_the_console_is_told(
     waiting_stack: Stack,
-    everyone_offline: Callable[[], None],
+    everyone_offline: None,
     redis_client: "redis.Redis[str]",
     phrases: Phrases,
     text: Callable[[str], str],
@@ -360,7 +346,7 @@ def test_an_agent_slow_to_answer_apologises_once_and_the_console_is_told(
 
 def test_closing_asks_for_a_rating_which_is_stored_per_conversation_and_agent(
     waiting_stack: Stack,
-    everyone_offline: Callable[[], None],
+    everyone_offline: None,
     redis_client: "redis.Redis[str]",
     phrases: Phrases,
     text: Callable[[str], str],

@@ -1,5 +1,6 @@
 """The training and test data keep the sizes and the layout the project promises."""
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List
@@ -66,10 +67,21 @@ def test_no_example_is_repeated(examples: Dict[str, List[str]]) -> None:
     assert [text for text, n in counts.items() if n > 1] == []
 
 
-def test_heldout_set_was_never_trained_on(examples: Dict[str, List[str]]) -> None:
-    trained = {text for texts in examples.values() for text in texts}
+def _plain(text: str) -> str:
+    """The message a visitor types: entity annotations ([王芳](person_name), [x]{...}) removed."""
+    return re.sub(r"\[([^\]]*)\](?:\([^)]*\)|\{[^}]*\})", r"\1", text)
+
+
+def test_the_plain_text_drops_annotations() -> None:
+    assert _plain('户名是[王芳](person_name) 户号[1234567890]{"entity": "account_number"}') == (
+        "户名是王芳 户号1234567890"
+    )
+
+
+def test_the_heldout_sets_were_never_trained_on(examples: Dict[str, List[str]]) -> None:
+    trained = {_plain(text) for texts in examples.values() for text in texts}
     heldout = _examples(ROOT / "tests" / "nlu")
-    assert {text for texts in heldout.values() for text in texts} & trained == set()
+    assert {_plain(text) for texts in heldout.values() for text in texts} & trained == set()
 
 
 def test_at_least_40_end_to_end_stories() -> None:
@@ -90,3 +102,32 @@ def test_features_share_their_names() -> None:
     features = rules | nlu | stories
     assert e2e <= features, e2e - features
     assert stories <= rules, stories - rules
+
+
+def _regex(name: str) -> List[str]:
+    patterns = []
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+            if item.get("regex") == name:
+                patterns += [line[2:].strip() for line in item["examples"].splitlines()]
+    return patterns
+
+
+def test_the_name_feature_knows_the_surnames_verification_accepts() -> None:
+    from actions.surnames import COMPOUND_SURNAMES, SINGLE_SURNAMES
+
+    [pattern] = _regex("name_only")
+    compound, single = re.search(r"\(\?:([^()\[]+)\|\[([^\]]+)\]\)", pattern).groups()  # type: ignore[union-attr]
+    assert set(compound.split("|")) == set(COMPOUND_SURNAMES)
+    assert set(single) == set(SINGLE_SURNAMES)
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [("李建国", True), ("诸葛明轩", True), ("免贵姓岳 岳鹏", True), ("我叫王小明", True),
+     ("李建国你好啊", False), ("hello", False),
+     ("周末", True)],  # a surname and one character: a feature for the classifier, not a rule
+)  # fmt: skip
+def test_the_name_feature_matches_whole_names_only(text: str, matches: bool) -> None:
+    [pattern] = _regex("name_only")
+    assert bool(re.search(pattern, text)) is matches

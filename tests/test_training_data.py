@@ -113,19 +113,19 @@ def _regex(name: str) -> List[str]:
     return patterns
 
 
-def test_the_name_feature_knows_the_surnames_verification_accepts() -> None:
-    from actions.surnames import COMPOUND_SURNAMES, SINGLE_SURNAMES
+def test_the_name_features_are_the_generated_ones() -> None:
+    from scripts.name_patterns import patterns
 
-    [pattern] = _regex("name_only")
-    compound, single = re.search(r"\(\?:([^()\[]+)\|\[([^\]]+)\]\)", pattern).groups()  # type: ignore[union-attr]
-    assert set(compound.split("|")) == set(COMPOUND_SURNAMES)
-    assert set(single) == set(SINGLE_SURNAMES)
+    # out of date after an edit of actions/surnames.py: run scripts/name_patterns.py --write
+    assert {name: _regex(name) for name in ("name_only", "name_after_cue")} == {
+        name: [pattern] for name, pattern in patterns().items()
+    }
 
 
 @pytest.mark.parametrize(
     ("text", "matches"),
     [("李建国", True), ("诸葛明轩", True), ("免贵姓岳 岳鹏", True), ("我叫王小明", True),
-     ("李建国你好啊", False), ("hello", False),
+     ("李建国你好啊", False), ("hello", False), ("谢谢", False), ("白白", False), ("高兴", False),
      ("周末", True)],  # a surname and one character: a feature for the classifier, not a rule
 )  # fmt: skip
 def test_the_name_feature_matches_whole_names_only(text: str, matches: bool) -> None:

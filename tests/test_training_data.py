@@ -104,20 +104,36 @@ def test_features_share_their_names() -> None:
     assert stories <= rules, stories - rules
 
 
-def _regex(name: str) -> List[str]:
-    patterns = []
+def _feature_blocks(kind: str) -> Dict[str, List[str]]:
+    blocks: Dict[str, List[str]] = {}
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
         for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            if item.get("regex") == name:
-                patterns += [line[2:].strip() for line in item["examples"].splitlines()]
-    return patterns
+            if kind in item:
+                lines = [line[2:].strip() for line in item["examples"].splitlines()]
+                blocks.setdefault(item[kind], []).extend(lines)
+    return blocks
+
+
+def test_every_regex_compiles() -> None:
+    # RegexFeaturizer only finds a broken pattern when `rasa train` reaches it
+    for name, patterns in _feature_blocks("regex").items():
+        for pattern in patterns:
+            assert re.compile(pattern), name
+
+
+def test_every_lookup_has_entries_and_no_short_latin_word() -> None:
+    # lookups match without word boundaries: "hi" would match inside "this" (use a *_latin regex)
+    for name, entries in _feature_blocks("lookup").items():
+        assert entries, name
+        assert [e for e in entries if re.fullmatch(r"[A-Za-z0-9]{1,3}", e)] == [], name
 
 
 def test_the_name_features_are_the_generated_ones() -> None:
     from scripts.name_patterns import patterns
 
     # out of date after an edit of actions/surnames.py: run scripts/name_patterns.py --write
-    assert {name: _regex(name) for name in ("name_only", "name_after_cue")} == {
+    regexes = _feature_blocks("regex")
+    assert {name: regexes[name] for name in ("name_only", "name_after_cue")} == {
         name: [pattern] for name, pattern in patterns().items()
     }
 
@@ -129,5 +145,5 @@ def test_the_name_features_are_the_generated_ones() -> None:
      ("周末", True)],  # a surname and one character: a feature for the classifier, not a rule
 )  # fmt: skip
 def test_the_name_feature_matches_whole_names_only(text: str, matches: bool) -> None:
-    [pattern] = _regex("name_only")
+    [pattern] = _feature_blocks("regex")["name_only"]
     assert bool(re.search(pattern, text)) is matches

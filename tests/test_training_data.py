@@ -20,14 +20,23 @@ EXTERNAL_INTENTS = ["EXTERNAL_idle", "EXTERNAL_after_hours", "EXTERNAL_no_agent"
 FAQ_TOPICS = ["faq/business_hours", "faq/website_security", "faq/how_to_use", "faq/advertising"]
 
 
-def _examples(folder: Path) -> Dict[str, List[str]]:
+def _blocks(folder: Path, kind: str) -> Dict[str, List[str]]:
+    """The lines of every `- <kind>: <name>` block (intent, regex, lookup), by name."""
     found: Dict[str, List[str]] = {}
     for path in sorted(folder.glob("*.yml")):
         for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            if "intent" in item:
+            if kind in item:
                 lines = [line[2:].strip() for line in item["examples"].splitlines() if line.strip()]
-                found.setdefault(item["intent"], []).extend(lines)
+                found.setdefault(item[kind], []).extend(lines)
     return found
+
+
+def _examples(folder: Path) -> Dict[str, List[str]]:
+    return _blocks(folder, "intent")
+
+
+def _feature_blocks(kind: str) -> Dict[str, List[str]]:
+    return _blocks(ROOT / "data" / "nlu", kind)
 
 
 @pytest.fixture(scope="module")
@@ -102,16 +111,6 @@ def test_features_share_their_names() -> None:
     features = rules | nlu | stories
     assert e2e <= features, e2e - features
     assert stories <= rules, stories - rules
-
-
-def _feature_blocks(kind: str) -> Dict[str, List[str]]:
-    blocks: Dict[str, List[str]] = {}
-    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            if kind in item:
-                lines = [line[2:].strip() for line in item["examples"].splitlines()]
-                blocks.setdefault(item[kind], []).extend(lines)
-    return blocks
 
 
 def test_every_regex_compiles() -> None:

@@ -4,8 +4,9 @@ Every prediction counted here comes from a model that never saw the example:
 - k-fold cross-validation over data/nlu (stratified by intent and FAQ topic), each fold a
   real Rasa NLU model trained with config.yml;
 - every test set in tests/nlu, written apart from the training data, parsed by the trained bot
-  (models/bot.tar.gz): heldout.yml, and heldout_blind.yml and heldout_blind2.yml, each written by
-  an author who never saw data/nlu nor the other test sets.
+  (models/bot.tar.gz): heldout.yml, and heldout_blind*.yml, each written by an author who never
+  saw data/nlu nor the other test sets (only the number of their misclassified examples is
+  printed, so that they stay blind).
 The report ends with one line per evaluation against the issue's targets.
 
 The threshold sweep simulates the FallbackClassifier on the raw intent ranking (confidence

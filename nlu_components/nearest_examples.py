@@ -107,7 +107,9 @@ class NearestExamplesClassifier(GraphComponent, IntentClassifier):
         self._fit([m.get(TEXT) for m in examples], [m.get(INTENT) for m in examples])
         with self._model_storage.write_to(self._resource) as directory:
             content = {"texts": self._texts, "labels": self._labels}
-            (directory / EXAMPLES_FILE).write_text(json.dumps(content, ensure_ascii=False))
+            (directory / EXAMPLES_FILE).write_text(
+                json.dumps(content, ensure_ascii=False), encoding="utf-8"
+            )
         return self._resource
 
     @classmethod
@@ -122,7 +124,7 @@ class NearestExamplesClassifier(GraphComponent, IntentClassifier):
         """The trained component; an untrained one if training stored nothing."""
         try:
             with model_storage.read_from(resource) as directory:
-                content = json.loads((directory / EXAMPLES_FILE).read_text())
+                content = json.loads((directory / EXAMPLES_FILE).read_text(encoding="utf-8"))
         except (ValueError, FileNotFoundError):
             return cls(config, model_storage, resource)
         return cls(config, model_storage, resource, content["texts"], content["labels"])

@@ -36,6 +36,12 @@ def pinyin_syllables() -> FrozenSet[str]:
     return frozenset(syllables)
 
 
+@lru_cache(maxsize=1)
+def longest_syllable() -> int:
+    """The length of the longest syllable (6: zhuang), how far a split looks ahead."""
+    return max(map(len, pinyin_syllables()))
+
+
 def split_pinyin(word: str) -> List[str] | None:
     """`word` as the fewest pinyin syllables (zaijian: zai jian), or None if it is not pinyin.
 
@@ -45,7 +51,7 @@ def split_pinyin(word: str) -> List[str] | None:
     if len(word) < 2:
         return None
     known = pinyin_syllables()
-    longest = max(map(len, known))
+    longest = longest_syllable()
     # best[i]: the fewest syllables spelling word[:i], None while unreachable.
     best: List[List[str] | None] = [[]] + [None] * len(word)
     for start in range(len(word)):

@@ -12,6 +12,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu_components.pinyin_featurizer import (
     PinyinFeaturizer,
+    longest_syllable,
     pinyin_syllables,
     split_pinyin,
     syllables,
@@ -26,6 +27,8 @@ from nlu_components.pinyin_featurizer import (
         ("gonghao", ["gong", "hao"]),
         # the fewest syllables: xian, not xi an
         ("xian", ["xian"]),
+        # ti a nan is found first; tian an (天安) is one syllable shorter
+        ("tianan", ["tian", "an"]),
         ("lv", ["lv"]),
         ("hello", None),
         ("ok", None),
@@ -131,3 +134,7 @@ def test_only_the_text_is_featurized(
 
     assert message.get_sparse_features(INTENT) == (None, None)
     assert message.get_sparse_features(TEXT)[1] is not None
+
+
+def test_the_longest_syllable() -> None:
+    assert longest_syllable() == 6 == len("zhuang")

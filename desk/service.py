@@ -6,13 +6,13 @@ the agent. Waiting, idle visitors, slow agents, 留言 and ratings are in desk/w
 Only the agent assigned to a conversation sees its phone, ID and account numbers in full; the
 queue and a queued conversation show them masked (`masked_ticket`, `masked_transcript`).
 An agent's line with a forbidden phrase (服务忌语, compliance/inventory.yml) is held with a
-warning unless the agent sends it anyway; both are counted per agent and day.
+warning unless the agent sends it anyway; both are counted per agent and day (the agents' report
+of those counts is desk/compliance_report.py).
 """
 
 import logging
 import secrets
 import time
-from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List
 
 import socketio
@@ -20,6 +20,7 @@ import socketio
 from actions.privacy import mask_personal_data
 from compliance.checker import Violation
 from compliance.checker import check as check_service_language
+from desk.compliance_report import compliance_day
 from desk.delivery import LEASE_MS, RasaDelivery
 from desk.errors import DeskError
 from desk.phrases import Phrases
@@ -159,18 +160,6 @@ def masked_transcript(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             line["buttons"] = _masked(entry["buttons"])
         masked.append(line)
     return masked
-
-
-def compliance_day(ts: float, utc_offset_hours: float) -> str:
-    """The day (`YYYY-MM-DD`) a moment falls on in the time zone the counts are kept in."""
-    zone = timezone(timedelta(hours=utc_offset_hours))
-    return datetime.fromtimestamp(ts, zone).date().isoformat()
-
-
-def days_ending(last: str, count: int) -> List[str]:
-    """`count` consecutive days ending with `last`, oldest first."""
-    end = date.fromisoformat(last)
-    return [(end - timedelta(days=count - 1 - i)).isoformat() for i in range(count)]
 
 
 def mirror_events(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -469,30 +458,6 @@ class Desk:
         day = compliance_day(now, self.settings.compliance_utc_offset_hours)
         keep_seconds = self.settings.compliance_keep_days * 86400
         await self.store.count_compliance(day, agent.agent_id, kind, keep_seconds)
-
-    async def compliance_report(self, agent: Agent, days: int | None = None) -> Dict[str, Any]:
-        """Each agent's warnings and forced sends per day, the last `days` days (default
-        `compliance_days`): every agent with any, and the asking agent."""
-        count = self.settings.compliance_days if days is None else days
-        if not 1 <= count <= self.settings.compliance_keep_days:
-            limit = self.settings.compliance_keep_days
-            raise DeskError("malformed", f"天数须在1到{limit}之间")
-        today = compliance_day(time.time(), self.settings.compliance_utc_offset_hours)
-        day_list = days_ending(today, count)
-        counts = await self.store.compliance_counts(day_list)
-        agents: List[Dict[str, Any]] = []
-        for agent_id in sorted(set(counts) | {agent.agent_id}):
-            known = await self.store.agent(agent_id)
-            by_kind = counts.get(agent_id, {})
-            agents.append(
-                {
-                    "agent_id": agent_id,
-                    "name": known.name if known else agent_id,
-                    "warnings": [by_kind.get("warnings", {}).get(d, 0) for d in day_list],
-                    "forced": [by_kind.get("forced", {}).get(d, 0) for d in day_list],
-                }
-            )
-        return {"days": day_list, "agents": agents}
 
     async def hand_back(self, conversation_id: str, agent: Agent) -> None:
         """The bot takes over again, knowing what was said while the agent had it."""

@@ -9,6 +9,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from desk.auth import new_token, verify_password
+from desk.compliance_report import compliance_report
 from desk.errors import DeskError
 from desk.service import Desk
 from desk.store import PRESENCE_VALUES, Agent
@@ -120,7 +121,9 @@ async def canned(request: Request, agent: Agent) -> HTTPResponse:
 @authenticated
 async def compliance(request: Request, agent: Agent) -> HTTPResponse:
     """Every agent's warnings and forced sends per day (`?days=N`; `DESK_COMPLIANCE_DAYS`)."""
-    return response.json(await desk_of(request).compliance_report(agent, days_arg(request)))
+    desk = desk_of(request)
+    report = await compliance_report(desk.store, desk.settings, agent, days_arg(request))
+    return response.json(report)
 
 
 @bp.get("/conversations")

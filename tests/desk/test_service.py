@@ -9,14 +9,13 @@ from unittest.mock import AsyncMock, MagicMock
 import pytest
 
 from compliance.checker import check
+from desk.compliance_report import compliance_day
 from desk.errors import DeskError
 from desk.phrases import Phrases, load_phrases
 from desk.service import (
     Desk,
     bot_uttered,
     checked_text,
-    compliance_day,
-    days_ending,
     inbox_message,
     masked_ticket,
     masked_transcript,
@@ -337,7 +336,7 @@ def test_the_queue_every_agent_sees_is_masked(phrases: Phrases) -> None:
 
 
 class ComplianceStore:
-    """What `Desk.agent_message` and `Desk.compliance_report` read and write."""
+    """What `Desk.agent_message` reads and writes."""
 
     # The timer and waiting keys Desk touches on the way; nothing here depends on them.
     redis = MagicMock(zrem=AsyncMock(), hdel=AsyncMock(), hmget=AsyncMock(return_value=[None]))
@@ -346,7 +345,6 @@ class ComplianceStore:
         self.lines: List[Dict[str, Any]] = []
         self.counted: List[Tuple[str, str, str, int]] = []
         self.forced: List[Dict[str, Any]] = []
-        self.counts: Dict[str, Dict[str, Dict[str, int]]] = {}
 
     async def owner(self, conversation_id: str) -> Tuple[str, str | None]:
         return "agent", "1001"
@@ -361,12 +359,6 @@ class ComplianceStore:
     async def record_forced(self, record: Dict[str, Any]) -> None:
         self.forced.append(record)
 
-    async def compliance_counts(self, days: List[str]) -> Dict[str, Dict[str, Dict[str, int]]]:
-        return self.counts
-
-    async def agent(self, agent_id: str) -> Agent | None:
-        return {"1001": AGENT, "1002": Agent("1002", "李强", 3, "online", 0)}.get(agent_id)
-
 
 class Emitted:
     def __init__(self) -> None:
@@ -380,14 +372,6 @@ def compliance_desk(phrases: Phrases) -> Tuple[Desk, ComplianceStore, Emitted]:
     store, sio = ComplianceStore(), Emitted()
     desk = Desk(DeskSettings(), store, None, sio, phrases)  # type: ignore[arg-type]
     return desk, store, sio
-
-
-def test_days_are_counted_in_china_standard_time_by_default() -> None:
-    midnight_utc = 1763683200.0  # 2025-11-21 00:00 UTC = 08:00 in Beijing
-    assert compliance_day(midnight_utc - 1, 8) == "2025-11-21"  # 07:59:59 in Beijing
-    assert compliance_day(midnight_utc - 8 * 3600 - 1, 8) == "2025-11-20"
-    assert compliance_day(midnight_utc - 1, 0) == "2025-11-20"
-    assert days_ending("2025-03-02", 3) == ["2025-02-28", "2025-03-01", "2025-03-02"]
 
 
 def test_a_line_with_a_forbidden_phrase_is_held_and_counted(phrases: Phrases) -> None:
@@ -428,25 +412,3 @@ def test_a_compliant_line_is_sent_and_nothing_is_counted(phrases: Phrases) -> No
         answer = asyncio.run(desk.agent_message("c1", AGENT, "请稍等,我帮您查一下。", force))
         assert set(answer) == {"entry"}
     assert (len(store.lines), store.counted, store.forced) == (2, [], [])
-
-
-def test_the_report_has_a_series_per_agent_and_the_asking_agent(phrases: Phrases) -> None:
-    desk, store, _ = compliance_desk(phrases)
-    days = days_ending(compliance_day(time.time(), 8), 3)
-    store.counts = {"1002": {"warnings": {days[0]: 2, days[2]: 1}, "forced": {days[2]: 1}}}
-    assert asyncio.run(desk.compliance_report(AGENT, 3)) == {
-        "days": days,
-        "agents": [
-            {"agent_id": "1001", "name": "王芳", "warnings": [0, 0, 0], "forced": [0, 0, 0]},
-            {"agent_id": "1002", "name": "李强", "warnings": [2, 0, 1], "forced": [0, 0, 1]},
-        ],
-    }
-    assert len(asyncio.run(desk.compliance_report(AGENT))["days"]) == 14
-
-
-@pytest.mark.parametrize("days", [0, 91])
-def test_the_report_covers_1_to_keep_days(phrases: Phrases, days: int) -> None:
-    desk, _, _ = compliance_desk(phrases)
-    with pytest.raises(DeskError) as raised:
-        asyncio.run(desk.compliance_report(AGENT, days))
-    assert (raised.value.code, raised.value.message) == ("malformed", "天数须在1到90之间")

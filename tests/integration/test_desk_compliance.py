@@ -14,7 +14,7 @@ import redis
 
 from compliance.checker import check
 from desk.clients import AgentClient, Message, VisitorClient
-from desk.service import compliance_day
+from desk.compliance_report import compliance_day
 from desk.stack import Stack
 from tests.integration.conftest import WAIT, logged_in, run
 

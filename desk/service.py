@@ -2,7 +2,8 @@
 
 A conversation's owner decides where a visitor's message goes (docs/desk.md): to Rasa through the
 conversation's inbox (also while queued: the bot answers while the visitor waits), or straight to
-the agent. Waiting, idle visitors, slow agents, 留言 and ratings are in desk/waiting.py.
+the agent. Waiting, idle visitors and slow agents are in desk/waiting.py, 留言 in
+desk/messages.py, ratings in desk/ratings.py.
 Only the agent assigned to a conversation sees its phone, ID and account numbers in full; the
 queue and a queued conversation show them masked (`masked_ticket`, `masked_transcript`).
 An agent's line with a forbidden phrase (服务忌语, compliance/inventory.yml) is held with a
@@ -23,8 +24,10 @@ from compliance.checker import check as check_service_language
 from desk.compliance_report import compliance_day
 from desk.delivery import LEASE_MS, RasaDelivery
 from desk.errors import DeskError
+from desk.messages import Messages
 from desk.phrases import Phrases
 from desk.rasa_client import RasaClient
+from desk.ratings import Ratings
 from desk.settings import DeskSettings
 from desk.store import Agent, ComplianceKind, DeskStore, Owner
 from desk.timers import TimerLoop, Timers
@@ -213,6 +216,9 @@ class Desk:
         self.delivery = RasaDelivery(settings, store, rasa, self.system_line)
         timers = Timers(store.redis)
         self.waiting = Waiting(self, settings.working_hours(), timers)
+        # Annotated: desk/waiting.py uses `desk.ratings` across the import cycle (mypy).
+        self.ratings: Ratings = Ratings(self, self.waiting.store)
+        self.messages: Messages = Messages(self, self.waiting.store)
         self.timer_loop = TimerLoop(
             timers,
             {
@@ -264,6 +270,8 @@ class Desk:
         if text.startswith(DESK_ONLY_PREFIX):
             raise DeskError("malformed", self.phrases.say("malformed"))
         handled = await self.waiting.visitor_command(conversation_id, text)
+        if handled is None:
+            handled = await self.ratings.visitor_command(conversation_id, text)
         if handled is not None:
             return handled
         owner, agent_id, entry, first = await self.store.visitor_line(
@@ -325,7 +333,7 @@ class Desk:
             elif isinstance(custom.get("closed"), dict):
                 await self.waiting.bot_closed(conversation_id, custom["closed"])
             elif isinstance(custom.get("leave_message"), dict):
-                await self.waiting.leave_message(conversation_id, custom["leave_message"])
+                await self.messages.leave_message(conversation_id, custom["leave_message"])
             return
         if message.get("text"):
             entry: Dict[str, Any] = {"from": "bot", "ts": self.clock(), "text": message["text"]}
@@ -480,7 +488,7 @@ class Desk:
         await self.say_to_visitor(
             conversation_id, {"from": "system", "ts": self.clock(), "text": self.phrases.closing}
         )
-        await self.waiting.ask_rating(conversation_id, agent.agent_id)
+        await self.ratings.ask_rating(conversation_id, agent.agent_id)
 
     async def _end(self, conversation_id: str, agent: Agent, owner: Owner) -> None:
         await self._owned(conversation_id, agent)

@@ -12,24 +12,24 @@
 - An agent slow to answer: after `DESK_AGENT_SLOW_SECONDS` the visitor hears 对不起,让您久等了
   once and the agent's console highlights the conversation.
 - Closing: the bot's `closed` signal or an agent's close (after asking 还有什么可以帮您) asks for
-  a 1-5 satisfaction rating and an optional comment, stored per conversation and agent.
+  a 1-5 satisfaction rating and an optional comment (desk/ratings.py).
+
+The 留言 the visitor leaves when nobody can come are desk/messages.py's.
 
 Timers live in Redis (desk/timers.py), so they survive a restart of Rasa, the action server or
 any desk instance.
 """
 
 import logging
-import re
-import secrets
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Dict, List, Literal, Sequence, Tuple
 
-from actions.privacy import mask_personal_data
 from desk.errors import DeskError
 from desk.hours import WorkingHours
+from desk.ratings import BOT
 from desk.store import P
 from desk.timers import Timers
-from desk.waiting_store import WaitingStore, in_state
+from desk.waiting_store import WaitingStore
 
 if TYPE_CHECKING:
     from desk.service import Desk
@@ -39,13 +39,8 @@ logger = logging.getLogger(__name__)
 
 Route = Literal["after_hours", "no_agent", "available", "busy"]
 LEAVE_QUEUE = "/leave_queue"
-RATING_SKIP = "/rating_skip"
-RATING_PAYLOAD = re.compile(r'^/rating\{"score":\s*"?([1-5])"?\}$')
-# 满意度评价: the score's label, best first (the buttons' order).
-RATING_LABELS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
 OFFLINE_INTENTS = {"after_hours": "EXTERNAL_after_hours", "no_agent": "EXTERNAL_no_agent"}
 IDLE_INTENT = "EXTERNAL_idle"
-BOT = "bot"
 
 
 def route(is_open: bool, loads: Sequence[Tuple[int, int]], when_no_agent: str) -> Route:
@@ -68,50 +63,8 @@ def queue_update_due(told_at: float | None, now: float, interval: float) -> floa
     return now if told_at is None else max(now, told_at + interval)
 
 
-def rating_buttons() -> List[Dict[str, str]]:
-    return [
-        {"title": label, "payload": f'/rating{{"score":{score}}}'}
-        for score, label in RATING_LABELS.items()
-    ]
-
-
-def rating_score(text: str) -> int | None:
-    """The score of a rating button's payload, or None."""
-    match = RATING_PAYLOAD.match(text)
-    return None if match is None else int(match.group(1))
-
-
-def summarise_ratings(records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Per agent (the bot as `bot`): count, average, how many of each score, newest comments."""
-    by_agent: Dict[str, Dict[str, Any]] = {}
-    for record in sorted(records, key=lambda r: r["ts"]):
-        summary = by_agent.setdefault(
-            record["agent_id"],
-            {
-                "agent_id": record["agent_id"],
-                "name": record.get("agent_name") or record["agent_id"],
-                "count": 0,
-                "scores": {str(s): 0 for s in range(1, 6)},
-                "comments": [],
-            },
-        )
-        summary["count"] += 1
-        summary["scores"][str(record["score"])] += 1
-        if record.get("comment"):
-            summary["comments"].insert(
-                0, {"score": record["score"], "comment": record["comment"], "ts": record["ts"]}
-            )
-    result = []
-    for summary in by_agent.values():
-        total = sum(int(s) * n for s, n in summary["scores"].items())
-        summary["average"] = round(total / summary["count"], 2)
-        summary["comments"] = summary["comments"][:5]
-        result.append(summary)
-    return sorted(result, key=lambda s: (s["agent_id"] != BOT, s["agent_id"]))
-
-
 class Waiting:
-    """The desk's waiting, idle, slow-agent, 留言 and rating behaviour."""
+    """The desk's waiting, idle and slow-agent behaviour."""
 
     def __init__(self, desk: "Desk", hours: WorkingHours, timers: Timers) -> None:
         self.desk = desk
@@ -235,30 +188,17 @@ class Waiting:
     # What visitors and the bot say
 
     async def visitor_command(self, conversation_id: str, text: str) -> Dict[str, Any] | None:
-        """Handles the desk's own buttons (leave the queue, the rating) and a rating comment.
+        """Handles the queue's own button (leave the queue); the rating's are desk/ratings.py's.
 
         Returns the visitor's transcript line if the desk handled it (nothing goes to Rasa or
         the agent), else None.
         """
-        stage, rating_id, rating_agent = await self.store.rating_state(conversation_id)
-        score = rating_score(text)
-        if text not in (LEAVE_QUEUE, RATING_SKIP) and score is None and stage != "comment":
-            if stage == "score":  # the visitor moved on without rating
-                await self.store.clear_fields(conversation_id, "rating_stage", "rating_id")
+        if text != LEAVE_QUEUE:
             return None
         entry = await self.desk.store.append(
             conversation_id, {"from": "visitor", "ts": self.now(), "text": text}
         )
-        if text == LEAVE_QUEUE:
-            await self.leave_queue(conversation_id)
-        elif score is not None:
-            await self.rated(conversation_id, stage, rating_id, rating_agent, score)
-        elif text == RATING_SKIP:
-            if stage == "comment":
-                await self.store.clear_fields(conversation_id, "rating_stage", "rating_id")
-                await self.desk.system_line(conversation_id, "rating_done")
-        else:  # stage == "comment": this line is the comment
-            await self.commented(conversation_id, rating_id, text)
+        await self.leave_queue(conversation_id)
         return entry
 
     async def visitor_spoke(self, conversation_id: str, owner: str, agent_id: str) -> None:
@@ -290,7 +230,7 @@ class Waiting:
         if not await self.store.bot_closed(conversation_id):
             return
         if signal.get("reason") != "idle":
-            await self.ask_rating(conversation_id, BOT)
+            await self.desk.ratings.ask_rating(conversation_id, BOT)
 
     # Agents
 
@@ -336,120 +276,3 @@ class Waiting:
     async def ended(self, conversation_id: str) -> None:
         await self.timers.cancel("slow", conversation_id)
         await self.store.clear_fields(conversation_id, "close_asked", "slow_told")
-
-    # Ratings
-
-    async def ask_rating(self, conversation_id: str, agent_id: str) -> None:
-        await self.store.set_fields(
-            conversation_id,
-            rating_stage="score",
-            rating_id=secrets.token_hex(8),
-            rating_agent=agent_id,
-        )
-        await self.desk.say_to_visitor(
-            conversation_id,
-            {
-                "from": "system",
-                "ts": self.now(),
-                "text": self.desk.phrases.say("rating_request"),
-                "buttons": rating_buttons(),
-            },
-        )
-
-    async def rated(
-        self,
-        conversation_id: str,
-        stage: str | None,
-        rating_id: str | None,
-        rating_agent: str | None,
-        score: int,
-    ) -> None:
-        if stage != "score" or rating_id is None:
-            await self.desk.system_line(conversation_id, "rating_closed")
-            return
-        agent_id = rating_agent or BOT
-        agent = None if agent_id == BOT else await self.desk.store.agent(agent_id)
-        record = {
-            "id": rating_id,
-            "conversation_id": conversation_id,
-            "agent_id": agent_id,
-            "agent_name": self.desk.phrases.say("bot_label") if agent is None else agent.name,
-            "score": score,
-            "comment": "",
-            "ts": self.now(),
-        }
-        await self.store.add_rating(record)
-        await self.store.set_fields(conversation_id, rating_stage="comment")
-        logger.info("rated conversation=%s agent=%s score=%d", conversation_id, agent_id, score)
-        await self.desk.say_to_visitor(
-            conversation_id,
-            {
-                "from": "system",
-                "ts": self.now(),
-                "text": self.desk.phrases.say("rating_thanks"),
-                "buttons": [
-                    {"title": self.desk.phrases.say("rating_skip_button"), "payload": RATING_SKIP}
-                ],
-            },
-        )
-        await self.desk.notify_agents("ratings_changed", {})
-
-    async def commented(self, conversation_id: str, rating_id: str | None, text: str) -> None:
-        await self.store.clear_fields(conversation_id, "rating_stage", "rating_id")
-        record = None if rating_id is None else await self.store.rating(rating_id)
-        if record is not None:
-            await self.store.save_rating({**record, "comment": text})
-        await self.desk.system_line(conversation_id, "comment_thanks")
-
-    async def ratings(self, days: int | None) -> Dict[str, Any]:
-        count = self.settings.rating_days if days is None else days
-        if not 1 <= count <= 366:
-            raise DeskError("malformed", "天数须在1到366之间")
-        now = self.now()
-        records = await self.store.ratings_between(now - count * 86400, now)
-        return {"days": count, "agents": summarise_ratings(records)}
-
-    # 留言
-
-    async def leave_message(self, conversation_id: str, signal: Dict[str, Any]) -> None:
-        """Stores the bot's 留言 signal as a ticket the console lists under 留言."""
-        fields = {k: signal.get(k) for k in ("name", "phone", "message", "reply_time")}
-        if not all(isinstance(v, str) and v for v in fields.values()):
-            raise DeskError("malformed", "leave_message needs name, phone, message, reply_time")
-        record = {
-            "id": secrets.token_hex(8),
-            "conversation_id": conversation_id,
-            **fields,
-            "created_at": self.now(),
-            "handled": False,
-            "handled_by": None,
-            "handled_at": None,
-        }
-        await self.store.add_message(record)
-        logger.info(
-            "留言 %s conversation=%s phone=%s",
-            record["id"],
-            conversation_id,
-            mask_personal_data(str(fields["phone"])),
-        )
-        await self.messages_changed()
-
-    async def messages_changed(self) -> None:
-        await self.desk.notify_agents(
-            "messages_changed",
-            {"unhandled": len(in_state(await self.store.messages(), "unhandled"))},
-        )
-
-    async def mark_message(self, message_id: str, agent: "Agent", handled: bool) -> Dict[str, Any]:
-        record = await self.store.message(message_id)
-        if record is None:
-            raise DeskError("not_found", "留言不存在", 404)
-        record = {
-            **record,
-            "handled": handled,
-            "handled_by": agent.agent_id if handled else None,
-            "handled_at": self.now() if handled else None,
-        }
-        await self.store.save_message(record)
-        await self.messages_changed()
-        return record

@@ -20,7 +20,7 @@ async def messages(request: Request, agent: Agent) -> HTTPResponse:
     state = request.args.get("state", "unhandled")
     if state not in MESSAGE_STATES:
         raise DeskError("malformed", "state 只能是 unhandled、handled 或 all")
-    records = await desk_of(request).waiting.store.messages()
+    records = await desk_of(request).messages.store.messages()
     return response.json(
         {
             "messages": in_state(records, state)[:MAX_MESSAGES],
@@ -36,7 +36,7 @@ async def mark(request: Request, agent: Agent, message_id: str) -> HTTPResponse:
     handled = json_body(request).get("handled")
     if not isinstance(handled, bool):
         raise DeskError("malformed", "handled 须为 true 或 false")
-    record = await desk_of(request).waiting.mark_message(message_id, agent, handled)
+    record = await desk_of(request).messages.mark_message(message_id, agent, handled)
     return response.json({"message": record})
 
 
@@ -44,4 +44,4 @@ async def mark(request: Request, agent: Agent, message_id: str) -> HTTPResponse:
 @authenticated
 async def ratings(request: Request, agent: Agent) -> HTTPResponse:
     """满意度: per agent (and the bot) count, average, scores and newest comments; `?days=N`."""
-    return response.json(await desk_of(request).waiting.ratings(days_arg(request)))
+    return response.json(await desk_of(request).ratings.ratings(days_arg(request)))

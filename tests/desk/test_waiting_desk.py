@@ -1,4 +1,4 @@
-"""The desk's idle, queue and 留言 behaviour over a real Redis server with an injected clock.
+"""The desk's idle and queue behaviour over a real Redis server with an injected clock.
 
 Rasa and socket.io are recorders here (what would be sent); tests/integration/test_waiting.py
 runs the same against the real product.
@@ -153,40 +153,3 @@ def test_outside_hours_the_bot_gets_the_hours_and_when_to_expect_a_reply(redis_u
         ("events", "c1", repr([{"event": "resume"}])),
         ("intent", "c1", "EXTERNAL_after_hours", repr(entities)),
     ]
-
-
-def test_a_left_message_is_stored_unhandled_and_malformed_ones_are_refused(
-    redis_url: str,
-) -> None:
-    from desk.errors import DeskError
-
-    async def scenario(desk: Desk, clock: Clock, rasa: RecordingRasa) -> Tuple[Any, ...]:
-        signal = {
-            "name": "张先生",
-            "phone": "13812345678",
-            "message": "请回电",
-            "reply_time": "上班后",
-        }
-        await desk.bot_message({"recipient_id": "c1", "custom": {"leave_message": signal}})
-        errors = []
-        for bad in ({**signal, "phone": ""}, {**signal, "message": 5}, {"name": "x"}):
-            try:
-                await desk.bot_message({"recipient_id": "c1", "custom": {"leave_message": bad}})
-            except DeskError as error:
-                errors.append(error.code)
-        return await desk.waiting.store.messages(), errors
-
-    messages, errors = run_desk(redis_url, scenario)
-    [record] = messages
-    assert {k: v for k, v in record.items() if k != "id"} == {
-        "conversation_id": "c1",
-        "name": "张先生",
-        "phone": "13812345678",
-        "message": "请回电",
-        "reply_time": "上班后",
-        "created_at": 1_000_000.0,
-        "handled": False,
-        "handled_by": None,
-        "handled_at": None,
-    }
-    assert errors == ["malformed"] * 3

@@ -24,8 +24,8 @@ from playwright.sync_api import Page, expect
 
 from desk.hours import ALWAYS_OPEN_TEXT
 from desk.phrases import Phrases
+from desk.ratings import RATING_LABELS
 from desk.stack import Stack
-from desk.waiting import RATING_LABELS
 from tests.integration.conftest import (
     AGENT_PASSWORD,
     SLOTS,

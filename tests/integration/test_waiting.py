@@ -13,8 +13,9 @@ import redis
 
 from desk.clients import AgentClient, Message, VisitorClient
 from desk.phrases import Phrases
+from desk.ratings import RATING_SKIP
 from desk.stack import Stack
-from desk.waiting import LEAVE_QUEUE, RATING_SKIP
+from desk.waiting import LEAVE_QUEUE
 from tests.integration.conftest import (
     AGENT_PASSWORD,
     WAIT,

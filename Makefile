@@ -51,7 +51,7 @@ train: $(MODEL)  ## Train models/bot.tar.gz if the data, domain or config change
 
 directory: install  ## Write the sample customer directory (1,200 customers) unless it exists
 	@f="$${DIRECTORY_PATH:-var/directory.sqlite3}"; test -f "$$f" && echo "customer directory: $$f" \
-	  || $(BIN)/python -m actions.directory generate
+	  || $(BIN)/python -m actions.directory_cli generate
 
 test-unit: install  ## Unit tests of the actions (no servers)
 	$(BIN)/pytest -m "not integration"

@@ -31,7 +31,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions.directory import Customer, SqliteDirectory, generate_sample  # noqa: E402
+from actions.directory import Customer, SqliteDirectory  # noqa: E402
+from actions.directory_cli import generate_sample  # noqa: E402
 from actions.redis_connection import connect  # noqa: E402
 from actions.verification_limits import AttemptLimiter, Subject  # noqa: E402
 from desk.stack import ALWAYS_QUEUE, Stack  # noqa: E402

@@ -1,11 +1,15 @@
-"""Fixtures of the account-verification tests: a generated directory and its customers."""
+"""Fixtures of the account-verification and directory tests: generated directories, customers."""
 
 import sqlite3
 from pathlib import Path
+from typing import List, Tuple
 
 import pytest
 
-from actions.directory import Customer, generate_sample
+from actions.directory import Customer
+from actions.directory_cli import generate_sample
+
+Row = Tuple[str, str, str, str]
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +28,26 @@ def customer(directory_path: Path) -> Customer:
             "SELECT account_number, name, phone, address FROM customers ORDER BY RANDOM() LIMIT 1"
         ).fetchone()
     return Customer(*row)
+
+
+def rows(path: Path) -> List[Row]:
+    """Every customer of a SQLite directory file, by 户号."""
+    with sqlite3.connect(path) as connection:
+        found: List[Row] = connection.execute(
+            "SELECT account_number, name, phone, address FROM customers ORDER BY account_number"
+        ).fetchall()
+    connection.close()
+    return found
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default sample (1,200 customers, seed 4001), written once per test module."""
+    path = tmp_path_factory.mktemp("directory") / "directory.sqlite3"
+    assert generate_sample(path) == 1200
+    return path
+
+
+@pytest.fixture(scope="module")
+def sample_rows(sample: Path) -> List[Row]:
+    return rows(sample)

@@ -11,7 +11,8 @@ import redis
 import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from actions.directory import SqliteDirectory, generate_sample
+from actions.directory import SqliteDirectory
+from actions.directory_cli import generate_sample
 from desk.clients import AgentClient, Message, VisitorClient
 from desk.phrases import Phrases, load_phrases
 from desk.stack import ALWAYS_QUEUE, MODEL, Stack, StartError, free_port

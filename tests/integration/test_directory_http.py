@@ -18,8 +18,8 @@ from actions.directory import (
     DirectoryUnavailable,
     HttpDirectory,
     SqliteDirectory,
-    generate_sample,
 )
+from actions.directory_cli import generate_sample
 from tests.integration.crm import StandInCrm
 
 pytestmark = pytest.mark.integration

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Dict
 
 from actions.privacy import mask_personal_data
 from desk.errors import DeskError
-from desk.waiting_store import WaitingStore, in_state
+from desk.waiting_store import WaitingStore
 
 if TYPE_CHECKING:
     from desk.service import Desk
@@ -54,9 +54,9 @@ class Messages:
         await self.messages_changed()
 
     async def messages_changed(self) -> None:
+        """Tells every console how many are unhandled (a SCARD, not a read of every 留言)."""
         await self.desk.notify_agents(
-            "messages_changed",
-            {"unhandled": len(in_state(await self.store.messages(), "unhandled"))},
+            "messages_changed", {"unhandled": await self.store.unhandled_count()}
         )
 
     async def mark_message(self, message_id: str, agent: "Agent", handled: bool) -> Dict[str, Any]:

@@ -7,7 +7,12 @@ Keys (prefix `desk:`):
   `rating_agent`.
 - `message:{id}` (string): a JSON 留言: `id`, `conversation_id`, `name`, `phone`, `message`,
   `reply_time`, `created_at`, `handled`, `handled_by`, `handled_at`; `messages` (sorted set):
-  their ids by `created_at`.
+  their ids by `created_at`; `messages:unhandled` (set): the ids of the unhandled ones, changed
+  in the transaction that writes the record; `messages:unhandled:built` (string `1`): the set is
+  complete. A store older than the set has no `built`: the first count (or unhandled list)
+  builds the set from every record in one Lua script, then sets `built`, so an empty set (all
+  handled) is not rebuilt. Deleting `built` has the set rebuilt (say, after desks older than
+  the set wrote 留言).
 - `rating:{id}` (string): a JSON rating: `id`, `conversation_id`, `agent_id` (`bot` for the
   bot), `agent_name`, `score` (1-5), `comment`, `ts`; `ratings` (sorted set): their ids by `ts`.
 """
@@ -16,6 +21,7 @@ import json
 from typing import Any, Dict, List, Literal, Tuple, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from desk.store import P
 
@@ -45,7 +51,32 @@ redis.call('HSET', KEYS[1], 'owner', 'closed')
 return 1
 """
 
+# Counts the unhandled 留言, first building their set from every record if it was not built (a
+# store older than it). KEYS: unhandled, built, messages. ARGV: the records' key prefix (their
+# keys are not in KEYS: one Redis, no cluster).
+_UNHANDLED_COUNT = """
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('DEL', KEYS[1])
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+    local raw = redis.call('GET', ARGV[1] .. id)
+    if raw and cjson.decode(raw)['handled'] ~= true then redis.call('SADD', KEYS[1], id) end
+  end
+  redis.call('SET', KEYS[2], '1')
+end
+return redis.call('SCARD', KEYS[1])
+"""
+
 RATING_FIELDS = ("rating_stage", "rating_id", "rating_agent")
+UNHANDLED = f"{P}messages:unhandled"
+UNHANDLED_BUILT = f"{P}messages:unhandled:built"
+
+
+def _file_by_state(pipe: "Pipeline[str]", record: Dict[str, Any]) -> None:
+    """Queues the SADD (unhandled) or SREM (handled) of the record's id in the unhandled set."""
+    if record["handled"]:
+        pipe.srem(UNHANDLED, record["id"])
+    else:
+        pipe.sadd(UNHANDLED, record["id"])
 
 
 class WaitingStore:
@@ -55,6 +86,7 @@ class WaitingStore:
         self.redis = redis
         self._leave_queue = redis.register_script(_LEAVE_QUEUE)
         self._bot_closed = redis.register_script(_BOT_CLOSED)
+        self._unhandled_count = redis.register_script(_UNHANDLED_COUNT)
 
     # Conversation state
 
@@ -96,6 +128,7 @@ class WaitingStore:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(f"{P}message:{record['id']}", json.dumps(record, ensure_ascii=False))
             pipe.zadd(f"{P}messages", {record["id"]: record["created_at"]})
+            _file_by_state(pipe, record)
             await pipe.execute()
 
     async def message(self, message_id: str) -> Dict[str, Any] | None:
@@ -103,11 +136,49 @@ class WaitingStore:
         return None if raw is None else cast(Dict[str, Any], json.loads(raw))
 
     async def save_message(self, record: Dict[str, Any]) -> None:
-        await self.redis.set(f"{P}message:{record['id']}", json.dumps(record, ensure_ascii=False))
+        """Writes the record and, in the same transaction, files its id by `handled`."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(f"{P}message:{record['id']}", json.dumps(record, ensure_ascii=False))
+            _file_by_state(pipe, record)
+            await pipe.execute()
 
-    async def messages(self) -> List[Dict[str, Any]]:
-        """Every 留言, newest first."""
-        ids = await self.redis.zrevrange(f"{P}messages", 0, -1)
+    async def unhandled_count(self) -> int:
+        """SCARD of the unhandled set (built first in a store older than it)."""
+        keys = [UNHANDLED, UNHANDLED_BUILT, f"{P}messages"]
+        return int(await self._unhandled_count(keys=keys, args=[f"{P}message:"]))
+
+    async def messages(
+        self, state: MessageState = "all", limit: int | None = None
+    ) -> List[Dict[str, Any]]:
+        """The newest `limit` 留言 in `state` (all of them without a limit), newest first.
+
+        Only the records returned are read, except for `handled`: pages of `limit` records,
+        newest first, until enough are found.
+        """
+        if state == "unhandled":
+            await self.unhandled_count()  # builds the set in a store older than it
+            ids = await self._newest_first(list(await self.redis.smembers(UNHANDLED)))
+            return await self._message_records(ids[:limit])
+        found: List[Dict[str, Any]] = []
+        start = 0
+        while True:
+            stop = -1 if limit is None else start + limit - 1
+            ids = await self.redis.zrevrange(f"{P}messages", start, stop)
+            found += in_state(await self._message_records(ids), state)
+            if limit is None or len(found) >= limit or len(ids) < limit:
+                return found[:limit]
+            start += limit
+
+    async def _newest_first(self, ids: List[str]) -> List[str]:
+        """`ids` by `created_at`, newest first (ties in ZREVRANGE's order)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for message_id in ids:
+                pipe.zscore(f"{P}messages", message_id)
+            scores = await pipe.execute()
+        ranked = sorted(zip(scores, ids, strict=True), key=lambda pair: (pair[0] or 0.0, pair[1]))
+        return [message_id for _, message_id in reversed(ranked)]
+
+    async def _message_records(self, ids: List[str]) -> List[Dict[str, Any]]:
         if not ids:
             return []
         raws = await self.redis.mget([f"{P}message:{i}" for i in ids])

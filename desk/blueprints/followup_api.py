@@ -7,7 +7,7 @@ from sanic.response import HTTPResponse
 from desk.blueprints.agent_api import authenticated, days_arg, desk_of, json_body
 from desk.errors import DeskError
 from desk.store import Agent
-from desk.waiting_store import MESSAGE_STATES, in_state
+from desk.waiting_store import MESSAGE_STATES
 
 bp = Blueprint("followup_api", url_prefix="/api/agent")
 MAX_MESSAGES = 500
@@ -16,15 +16,15 @@ MAX_MESSAGES = 500
 @bp.get("/messages")
 @authenticated
 async def messages(request: Request, agent: Agent) -> HTTPResponse:
-    """留言, newest first: `?state=unhandled` (default), `handled` or `all`."""
+    """The newest MAX_MESSAGES 留言: `?state=unhandled` (default), `handled` or `all`."""
     state = request.args.get("state", "unhandled")
     if state not in MESSAGE_STATES:
         raise DeskError("malformed", "state 只能是 unhandled、handled 或 all")
-    records = await desk_of(request).messages.store.messages()
+    store = desk_of(request).messages.store
     return response.json(
         {
-            "messages": in_state(records, state)[:MAX_MESSAGES],
-            "unhandled": len(in_state(records, "unhandled")),
+            "messages": await store.messages(state, MAX_MESSAGES),
+            "unhandled": await store.unhandled_count(),
         }
     )
 

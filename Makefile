@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install chromium lock lint compliance validate train directory test test-unit test-integration test-stories evaluate bench bench-verification run clean
+.PHONY: help install chromium lock lint compliance validate train directory test test-unit test-integration test-stories evaluate nlu-inbox bench bench-verification run clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ test: lint validate test-unit test-stories test-integration  ## Every test: lint
 
 evaluate: train  ## NLU cross-validation report (intent accuracy, macro F1, per-intent F1, fallback sweep)
 	$(BIN)/python scripts/evaluate.py
+
+nlu-inbox: install  ## The visitors' messages the bot was unsure of, from make run's Redis (or REDIS_URL), to label: var/nlu_inbox.yml
+	$(BIN)/python -m scripts.nlu_inbox
 
 bench: train  ## Latency of the desk vs Rasa's REST channel, agent relay, handoff to console
 	$(BIN)/python scripts/bench.py

@@ -43,7 +43,8 @@ from actions.settings import Settings
 
 MAX_MATCHES = 20  # at most this many customers from a name + address search
 MAX_BODY_BYTES = 1 << 20
-_FIELDS = ("account_number", "name", "phone", "address")
+# The customers table's columns, in order (actions/directory_cli.py lists them too).
+FIELDS = ("account_number", "name", "phone", "address")
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class Directory(Protocol):
 def _customer(record: Mapping[str, Any]) -> Customer:
     """A Customer from a stored or received record; DirectoryUnavailable when malformed."""
     values: List[str] = []
-    for field in _FIELDS:
+    for field in FIELDS:
         value = record.get(field)
         if not isinstance(value, str):
             raise DirectoryUnavailable("customer directory returned a malformed record")
@@ -132,7 +133,7 @@ class SqliteDirectory:
                 raise DirectoryUnavailable(
                     f"customer directory {self.path} is unreadable ({type(error).__name__})"
                 ) from None
-        return [_customer(dict(zip(_FIELDS, row, strict=True))) for row in rows]
+        return [_customer(dict(zip(FIELDS, row, strict=True))) for row in rows]
 
     async def find(self, account_number: str) -> Customer | None:
         """The customer holding `account_number`, or None."""

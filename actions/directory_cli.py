@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import List, Sequence, Set, Tuple
 
 from actions.directory import (
-    _FIELDS,
+    FIELDS,
     Customer,
     Directory,
     DirectoryUnavailable,
@@ -182,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         with closing(sqlite3.connect(f"file:{args.path}?mode=ro", uri=True)) as db:
             rows = db.execute(
-                f"SELECT {', '.join(_FIELDS)} FROM customers ORDER BY rowid LIMIT ?",
+                f"SELECT {', '.join(FIELDS)} FROM customers ORDER BY rowid LIMIT ?",
                 (max(args.limit, 0),),
             ).fetchall()
         for row in rows:

@@ -54,12 +54,18 @@ def comparable(text: str) -> str:
 
 
 def likeliest(parse_data: Dict[str, Any]) -> tuple[str, float] | None:
-    """The top intent other than nlu_fallback, and its confidence, of one parse."""
+    """The top intent other than nlu_fallback, and its confidence, of one parse.
+
+    A retrieval intent comes with the response selector's topic (faq/business_hours), the
+    label the data needs.
+    """
     ranking = parse_data.get("intent_ranking") or [parse_data.get("intent") or {}]
     for entry in ranking:
         name = entry.get("name")
         if name and name != FALLBACK:
-            return str(name), float(entry.get("confidence") or 0.0)
+            selected = (parse_data.get("response_selector") or {}).get(name) or {}
+            key = (selected.get("response") or {}).get("intent_response_key") or name
+            return str(key), float(entry.get("confidence") or 0.0)
     return None
 
 

@@ -10,16 +10,19 @@ import redis
 from scripts.nlu_inbox import Unclear, collect, inbox_yaml, main, unclear_messages
 
 
-def user(text: str, ranking: List[tuple[str, float]], fell_back: bool = False) -> Dict[str, Any]:
-    """A user event as Rasa stores it; nlu_fallback first when the message fell back."""
+def user(
+    text: str, ranking: List[tuple[str, float]], fell_back: bool = False, topic: str = ""
+) -> Dict[str, Any]:
+    """A user event as Rasa stores it: nlu_fallback first when the message fell back, and the
+    response selector's `topic` (faq/…) when there is one."""
     intents = [{"name": name, "confidence": confidence} for name, confidence in ranking]
     if fell_back:
         intents.insert(0, {"name": "nlu_fallback", "confidence": 0.6})
-    return {
-        "event": "user",
-        "text": text,
-        "parse_data": {"intent": intents[0], "intent_ranking": intents, "entities": []},
-    }
+    parse_data: Dict[str, Any] = {"intent": intents[0], "intent_ranking": intents, "entities": []}
+    if topic:
+        selected = {"response": {"intent_response_key": topic}}
+        parse_data["response_selector"] = {topic.split("/")[0]: selected}
+    return {"event": "user", "text": text, "parse_data": parse_data}
 
 
 CONVERSATION = [
@@ -31,6 +34,7 @@ CONVERSATION = [
     user("能便宜点不", [("out_of_scope", 0.72)]),
     user("EXTERNAL_idle", [("EXTERNAL_idle", 0.5)]),
     user("   ", [("greet", 0.1)]),
+    user("师傅几点上门", [("faq", 0.67)], topic="faq/business_hours"),
 ]
 
 
@@ -38,8 +42,12 @@ def test_fallbacks_and_low_confidences_are_kept_payloads_and_the_desk_s_intents_
     assert list(unclear_messages(CONVERSATION, below=0.8)) == [
         Unclear("在么在么", "greet", 0.41),
         Unclear("能便宜点不", "out_of_scope", 0.72),
+        Unclear("师傅几点上门", "faq/business_hours", 0.67),
     ]
-    assert list(unclear_messages(CONVERSATION, below=0.7)) == [Unclear("在么在么", "greet", 0.41)]
+    assert list(unclear_messages(CONVERSATION, below=0.7)) == [
+        Unclear("在么在么", "greet", 0.41),
+        Unclear("师傅几点上门", "faq/business_hours", 0.67),
+    ]
 
 
 def test_a_message_is_listed_once_with_how_often_it_was_typed() -> None:
@@ -53,6 +61,7 @@ def test_a_message_is_listed_once_with_how_often_it_was_typed() -> None:
     assert messages == [
         Unclear("在么在么*", "greet", 0.35, seen=2),
         Unclear("我叫张三*", "inform", 0.5),
+        Unclear("师傅几点上门*", "faq/business_hours", 0.67),
         Unclear("能便宜点不*", "out_of_scope", 0.72),
     ]
 

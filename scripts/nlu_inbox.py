@@ -72,7 +72,7 @@ def likeliest(parse_data: Dict[str, Any]) -> tuple[str, float] | None:
 def unclear_messages(events: Iterable[Dict[str, Any]], below: float) -> Iterator[Unclear]:
     """The visitor messages of one conversation that fell back or scored below `below`."""
     for event in events:
-        if event.get("event") != "user":
+        if not isinstance(event, dict) or event.get("event") != "user":
             continue
         text = str(event.get("text") or "").strip()
         parse_data = event.get("parse_data") or {}
@@ -154,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--redis-url",
         default=os.environ.get("REDIS_URL") or EMBEDDED_REDIS,
-        help="default: " + EMBEDDED_REDIS,
+        help=f"default: REDIS_URL, else make run's embedded Redis ({EMBEDDED_REDIS})",
     )
     parser.add_argument("--below", type=float, default=0.8, help="keep confidences below this")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "nlu_inbox.yml")

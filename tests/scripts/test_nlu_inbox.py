@@ -27,6 +27,7 @@ def user(
 
 CONVERSATION = [
     {"event": "action", "name": "action_session_start"},
+    "not an event",  # a tracker edited by hand: skipped
     user("在么在么", [("greet", 0.41), ("affirm", 0.2)], fell_back=True),
     {"event": "bot", "text": "您是不是说「问候」?"},
     user("/deny", [("deny", 0.5)]),  # a payload: never to label, whatever it scored

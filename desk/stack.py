@@ -253,9 +253,11 @@ class Stack:
                 time.sleep(0.1)
         raise StartError("redis not ready")
 
-    def restart(self, name: str, timeout: float = 300.0) -> None:
+    def restart(self, name: str, timeout: float = 300.0, down_for: float = 0.0) -> None:
+        """Stops a service, leaves it stopped `down_for` seconds, starts it and waits for it."""
         service = self.services[name]
         service.stop()
+        time.sleep(down_for)
         service.start()
         if name == "redis":
             self._wait_redis(timeout=20)

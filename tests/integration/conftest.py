@@ -25,8 +25,8 @@ START_TIMEOUT = 240.0
 def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
     """Tests that restart or kill services run last, so no other test runs while the stack heals.
 
-    After a Redis restart, a desk's socket.io listener reconnects with a backoff, and anything
-    published to it meanwhile is not pushed live (docs/desk.md): the tests after it would race.
+    While Redis is away nothing can be stored or pushed, and a dying desk's leases take ~11 s to
+    expire (docs/desk.md): a test running beside them would race.
     """
     items.sort(key=lambda item: item.get_closest_marker("faults") is not None)
 

@@ -1,4 +1,4 @@
-"""Faults: Rasa restarting while visitors chat, a desk instance dying, Redis restarting.
+"""Faults: Rasa restarting while visitors chat, a desk instance dying, Redis restarting or away.
 
 These stop and start parts of the session's stack, so each test leaves it running again.
 """
@@ -15,11 +15,13 @@ from tests.integration.conftest import (
     AGENT_PASSWORD,
     WAIT,
     Bot,
+    OpenPage,
     handed_off,
     logged_in,
     new_visitor,
     run,
 )
+from tests.integration.test_browser import expect_lines, open_chat, say
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -140,3 +142,24 @@ def test_state_survives_a_redis_restart(
     assert visitor.conversation_id in [t["conversation_id"] for t in queue["tickets"]]
     assert back.conversation_id == visitor.conversation_id
     assert [e["from"] for e in back.history] == ["bot", "visitor", "bot", "system"]
+
+
+def test_an_open_chat_page_shows_what_was_said_while_its_desk_resubscribed(
+    stack: Stack, open_page: OpenPage, text: Callable[[str], str]
+) -> None:
+    """Redis away for 8 s, the page left open: the desk's socket.io listener is subscribed
+    again by the time the answer is pushed, so it shows live, once, in order."""
+    page = open_chat(open_page, stack.desk_urls[0], text)
+    stack.restart("redis", down_for=8)
+    say(page, "你们几点上班")
+
+    expect_lines(
+        page,
+        "#messages",
+        [
+            ("bot", text("utter_opening")),
+            ("visitor", "你们几点上班"),
+            ("bot", text("utter_faq/business_hours")),
+            ("bot", text("utter_anything_else")),
+        ],
+    )

@@ -144,7 +144,7 @@ def test_state_survives_a_redis_restart(
     assert [e["from"] for e in back.history] == ["bot", "visitor", "bot", "system"]
 
 
-def test_an_open_chat_page_shows_what_was_said_while_its_desk_resubscribed(
+def test_an_open_chat_page_gets_answers_live_after_redis_was_away(
     stack: Stack, open_page: OpenPage, text: Callable[[str], str]
 ) -> None:
     """Redis away for 8 s, the page left open: the desk's socket.io listener is subscribed

@@ -95,21 +95,25 @@ def conversation_id(visitor: Page, store: Store) -> str:
     return str(found)
 
 
+HOURS_QUESTION = "你们几点上班"
+
+
+def hours_answered(text: Callable[[str], str]) -> List[Line]:
+    """The chat page after the visitor asked HOURS_QUESTION: opening, question, hours, the check."""
+    return [
+        ("bot", text("utter_opening")),
+        ("visitor", HOURS_QUESTION),
+        ("bot", text("utter_faq/business_hours")),
+        ("bot", text("utter_anything_else")),
+    ]
+
+
 def test_visitor_chats_with_the_bot(
     stack: Stack, open_page: OpenPage, text: Callable[[str], str]
 ) -> None:
     page = open_chat(open_page, stack.desk_urls[0], text)
-    say(page, "你们几点上班")
-    expect_lines(
-        page,
-        "#messages",
-        [
-            ("bot", text("utter_opening")),
-            ("visitor", "你们几点上班"),
-            ("bot", text("utter_faq/business_hours")),
-            ("bot", text("utter_anything_else")),
-        ],
-    )
+    say(page, HOURS_QUESTION)
+    expect_lines(page, "#messages", hours_answered(text))
 
 
 def test_handoff_agent_chat_and_close(

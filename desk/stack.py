@@ -195,7 +195,9 @@ class Stack:
             "rasa",
             [
                 str(BIN / "rasa"), "run", "--enable-api",
-                "--auth-token", self.rasa_token,
+                # One argument with "=": a token may start with "-", which argparse
+                # would otherwise read as the next option.
+                f"--auth-token={self.rasa_token}",
                 "--interface", "127.0.0.1", "--port", str(self.rasa_port),
                 "--model", str(self.model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",

@@ -261,6 +261,18 @@ def summary(results: Dict[str, Tuple[int, float, float]]) -> None:
         print(f"  {title:<40} n={n:<5} accuracy {accuracy:.3f}  rejected {rejected:.3f}  {verdict}")
 
 
+def quiet_logs() -> None:
+    """Warnings and errors only, from logging and from Rasa's structlog.
+
+    Unconfigured, structlog prints every parse at debug level with its text, which would show a
+    blind set's messages (and their predictions) to whoever runs the report.
+    """
+    from rasa.utils.log_utils import configure_structlog
+
+    logging.disable(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
 def _fallback_config(path: Path) -> Tuple[float, float]:
     import yaml
 
@@ -288,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the rasa command does from its working directory.
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    logging.disable(logging.WARNING)
+    quiet_logs()
     threshold, ambiguity = _fallback_config(args.config)
 
     results: Dict[str, Tuple[int, float, float]] = {}

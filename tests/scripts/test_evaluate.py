@@ -1,6 +1,10 @@
-import pytest
+import logging
+from typing import Iterator
 
-from scripts.evaluate import Prediction, report
+import pytest
+import structlog
+
+from scripts.evaluate import Prediction, quiet_logs, report
 
 
 def prediction(text: str, true_intent: str, intent: str) -> Prediction:
@@ -38,3 +42,23 @@ def test_a_blind_set_keeps_its_texts_out_of_the_report(capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert "misclassified: 1 (not printed, so that the blind sets stay blind)" in out
     assert "在不在呀" not in out
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    yield
+    logging.disable(logging.NOTSET)
+    structlog.reset_defaults()
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_parses_logged_by_rasa_do_not_show_their_text(capsys: pytest.CaptureFixture[str]) -> None:
+    quiet_logs()
+
+    # what rasa.core.processor logs for every message it parses
+    structlog.get_logger().debug(
+        "processor.message.parse", parse_data_text="盲测集里的一句话", parse_data_intent={}
+    )
+
+    captured = capsys.readouterr()
+    assert "盲测集里的一句话" not in captured.out + captured.err

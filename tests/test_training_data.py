@@ -93,6 +93,22 @@ def test_the_heldout_sets_were_never_trained_on(examples: Dict[str, List[str]]) 
     assert {_plain(text) for texts in heldout.values() for text in texts} & trained == set()
 
 
+def test_what_the_stories_expect_to_be_unclear_is_no_training_example(
+    examples: Dict[str, List[str]],
+) -> None:
+    """A message the model was trained on is understood, so it cannot test the fallback."""
+    trained = {_plain(text) for texts in examples.values() for text in texts}
+    unclear = {
+        step["user"].strip()
+        for path in (ROOT / "tests" / "e2e").glob("test_*.yml")
+        for story in yaml.safe_load(path.read_text(encoding="utf-8"))["stories"]
+        for step in story["steps"]
+        if step.get("intent") == "nlu_fallback"
+    }
+    assert unclear, "the stories test the fallback"
+    assert unclear & trained == set()
+
+
 def test_at_least_40_end_to_end_stories() -> None:
     stories = [
         story

@@ -69,11 +69,11 @@ def test_a_reply_triggered_from_outside_reaches_the_visitor(
 def test_buttons_arrive_as_quick_replies(
     stack: Stack, bot: Bot, sender: str, text: Callable[[str], str]
 ) -> None:
-    direct = bot.say(sender, "asdfgh")[0]  # the same turn on Rasa's REST channel
+    direct = bot.say(sender, "zxcvb")[0]  # the same turn on Rasa's REST channel
 
     async def scenario() -> Message:
         visitor = await new_visitor(stack.desk_urls[0], text)
-        await visitor.say("asdfgh")
+        await visitor.say("zxcvb")
         suggestion = await visitor.messages.wait_for(lambda m: True, WAIT, start=1)
         await visitor.close()
         return suggestion

@@ -3,7 +3,7 @@
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Set
 
 import pytest
 import yaml
@@ -87,8 +87,22 @@ def test_the_plain_text_drops_annotations() -> None:
     )
 
 
+def _trained(examples: Dict[str, List[str]]) -> Set[str]:
+    """Every training message as a visitor types it."""
+    return {_plain(text) for texts in examples.values() for text in texts}
+
+
+def _stories() -> List[Dict[str, Any]]:
+    """Every end-to-end test story in tests/e2e."""
+    return [
+        story
+        for path in (ROOT / "tests" / "e2e").glob("test_*.yml")
+        for story in yaml.safe_load(path.read_text(encoding="utf-8"))["stories"]
+    ]
+
+
 def test_the_heldout_sets_were_never_trained_on(examples: Dict[str, List[str]]) -> None:
-    trained = {_plain(text) for texts in examples.values() for text in texts}
+    trained = _trained(examples)
     heldout = _examples(ROOT / "tests" / "nlu")
     assert {_plain(text) for texts in heldout.values() for text in texts} & trained == set()
 
@@ -97,24 +111,18 @@ def test_what_the_stories_expect_to_be_unclear_is_no_training_example(
     examples: Dict[str, List[str]],
 ) -> None:
     """A message the model was trained on is understood, so it cannot test the fallback."""
-    trained = {_plain(text) for texts in examples.values() for text in texts}
     unclear = {
         step["user"].strip()
-        for path in (ROOT / "tests" / "e2e").glob("test_*.yml")
-        for story in yaml.safe_load(path.read_text(encoding="utf-8"))["stories"]
+        for story in _stories()
         for step in story["steps"]
         if step.get("intent") == "nlu_fallback"
     }
     assert unclear, "the stories test the fallback"
-    assert unclear & trained == set()
+    assert unclear & _trained(examples) == set()
 
 
 def test_at_least_40_end_to_end_stories() -> None:
-    stories = [
-        story
-        for path in (ROOT / "tests" / "e2e").glob("test_*.yml")
-        for story in yaml.safe_load(path.read_text(encoding="utf-8"))["stories"]
-    ]
+    stories = _stories()
     assert len(stories) >= 40
     assert all(any("user" in step for step in story["steps"]) for story in stories)
 

@@ -1,18 +1,60 @@
-"""Rasa's LogisticRegressionClassifier, safe for messages without features."""
+"""Rasa's LogisticRegressionClassifier, safe for messages without features and faster to train."""
 
 from typing import List
 
+import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
+from scipy.sparse import coo_matrix, csr_matrix, hstack
+
+
+def sentence_features(message: Message, sparse: bool) -> List[Features]:
+    """The text's sentence features of each featurizer, in the order they were added."""
+    return [
+        f
+        for f in message.features
+        if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE and f.is_sparse() == sparse
+    ]
 
 
 def has_features(message: Message) -> bool:
     """Whether the featurizers produced any sentence feature for the message's text."""
-    sparse = message.get_sparse_features(TEXT)[1]
-    dense = message.get_dense_features(TEXT)[1]
-    return sparse is not None or dense is not None
+    return bool(sentence_features(message, sparse=True) or sentence_features(message, sparse=False))
+
+
+def sentence_matrix(messages: List[Message]) -> csr_matrix:
+    """The messages' sentence features, one row each: sparse columns first, then dense ones.
+
+    The same matrix as Rasa's `_create_X`, which asks each message for all its features
+    combined (sequence features too, deep-copied) and stacks one matrix per message: 25 of the
+    logistic regression's 61 s of training at 13,000 examples (docs/nlu-evaluation.md). Here
+    each message's sentence blocks are read as they are and the matrix is built at once.
+    """
+    rows, columns, values = [], [], []
+    width = 0
+    for row, message in enumerate(messages):
+        width = 0
+        for block in sentence_features(message, sparse=True):
+            matrix = coo_matrix(block.features)
+            rows.append(np.full(matrix.nnz, row))
+            columns.append(matrix.col + width)
+            values.append(matrix.data)
+            width += matrix.shape[1]
+    parts = []
+    if width:
+        parts.append(
+            coo_matrix(
+                (np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))),
+                shape=(len(messages), width),
+            )
+        )
+    dense = [[b.features for b in sentence_features(m, sparse=False)] for m in messages]
+    if any(dense):
+        parts.append(csr_matrix(np.vstack([np.hstack(blocks) for blocks in dense])))
+    return hstack(parts, format="csr")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -23,6 +65,9 @@ class SafeLogisticRegressionClassifier(LogisticRegressionClassifier):
     message), and the message is then lost. Such a message gets no intent and confidence 0
     here instead, so the FallbackClassifier turns it into `nlu_fallback`.
     """
+
+    def _create_X(self, messages: List[Message]) -> csr_matrix:
+        return sentence_matrix(messages)
 
     def process(self, messages: List[Message]) -> List[Message]:
         featured = []

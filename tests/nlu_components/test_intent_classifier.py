@@ -13,7 +13,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix
 
-from nlu_components.intent_classifier import SafeLogisticRegressionClassifier, has_features
+from nlu_components.intent_classifier import (
+    SafeLogisticRegressionClassifier,
+    has_features,
+    sentence_matrix,
+)
 
 C = TypeVar("C", bound=LogisticRegressionClassifier)
 
@@ -57,6 +61,41 @@ def test_a_message_without_features_gets_no_intent(classifier) -> None:
     assert empty.get("intent_ranking") == []
     assert hello.get("intent")["name"] == "greet"
     assert [r["name"] for r in hello.get("intent_ranking")] == ["greet", "goodbye"]
+
+
+def random_messages(count: int, with_dense: bool) -> List[Message]:
+    """Messages with random features of two featurizers, as the pipeline adds them.
+
+    Each featurizer adds sequence features (one row per token) and sentence features; only the
+    sentence features belong in the matrix.
+    """
+    rng = np.random.default_rng(7)
+    messages = []
+    for i in range(count):
+        message = Message(data={TEXT: f"m{i}"})
+        for name in ("words", "chars"):
+            tokens = rng.integers(0, 3, size=(3, 40)) * (rng.random((3, 40)) < 0.2)
+            message.add_features(Features(csr_matrix(tokens), "sequence", TEXT, name))
+            sentence = csr_matrix(tokens.sum(axis=0, keepdims=True))
+            message.add_features(Features(sentence, "sentence", TEXT, name))
+        if with_dense:
+            message.add_features(Features(rng.random((3, 5)), "sequence", TEXT, "dense"))
+            message.add_features(Features(rng.random((1, 5)), "sentence", TEXT, "dense"))
+        messages.append(message)
+    return messages
+
+
+@pytest.mark.parametrize("with_dense", [False, True])
+def test_sentence_matrix_is_rasas_matrix(tmp_path: Path, with_dense: bool) -> None:
+    messages = random_messages(60, with_dense)
+    rasas = trained(LogisticRegressionClassifier, tmp_path)._create_X(messages)
+
+    ours = sentence_matrix(messages)
+
+    assert ours.shape == rasas.shape == (60, 80 + (5 if with_dense else 0))
+    assert ours.format == "csr"
+    assert (ours != rasas).nnz == 0
+    assert ours.nnz > 0
 
 
 def test_rasas_own_component_fails_on_it(tmp_path: Path) -> None:

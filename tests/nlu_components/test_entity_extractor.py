@@ -1,0 +1,85 @@
+from pathlib import Path
+from typing import List, Tuple, Type
+
+import pytest
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.extractors.crf_entity_extractor import CRFEntityExtractor
+from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu_components.entity_extractor import StoredCRFEntityExtractor
+from tests.nlu_components.conftest import context, featurized, sample
+
+Entities = List[List[Tuple[str, str, int, int, float]]]
+
+
+def trained_and_loaded(
+    cls: Type[CRFEntityExtractor], training: List[Message], storage: Path
+) -> CRFEntityExtractor:
+    """`cls` trained on `training`, then loaded from the model storage as Rasa loads a model."""
+    resource = Resource(f"crf_{cls.__name__}")
+    config = cls.get_default_config()
+    cls.create(config, LocalModelStorage(storage), resource, context()).train(
+        TrainingData(training_examples=training)
+    )
+    return cls.load(config, LocalModelStorage(storage), resource, context())
+
+
+def found(extractor: CRFEntityExtractor, messages: List[Message]) -> Entities:
+    copies = [Message(data={**m.data, ENTITIES: []}, features=m.features) for m in messages]
+    extractor.process(copies)
+    return [
+        [
+            (e["entity"], e["value"], e["start"], e["end"], e["confidence_entity"])
+            for e in m.get(ENTITIES)
+        ]
+        for m in copies
+    ]
+
+
+@pytest.fixture
+def examples(project_data: TrainingData, tmp_path: Path) -> List[Message]:
+    """The project's examples with entities (and some without), tokenized and featurized."""
+    return featurized(RegexFeaturizer, project_data, sample(project_data, 1000, tmp_path), tmp_path)
+
+
+def test_the_loaded_model_finds_what_rasas_finds(examples: List[Message], tmp_path: Path) -> None:
+    training, held_out = examples[::2], examples[1::2]
+
+    ours = found(trained_and_loaded(StoredCRFEntityExtractor, training, tmp_path), held_out)
+    rasas = found(trained_and_loaded(CRFEntityExtractor, training, tmp_path), held_out)
+
+    assert ours == rasas
+    assert sum(map(len, ours)) > 100
+    assert {e[0] for m in ours for e in m} == {"account_number", "phone", "person_name"}
+
+
+def test_the_model_stores_the_trained_crf_not_the_training_set(
+    examples: List[Message], tmp_path: Path
+) -> None:
+    for name, cls in (("ours", StoredCRFEntityExtractor), ("rasas", CRFEntityExtractor)):
+        (tmp_path / name).mkdir()
+        trained_and_loaded(cls, examples, tmp_path / name)
+
+    ours = {p.name: p.stat().st_size for p in (tmp_path / "ours").rglob("*") if p.is_file()}
+    rasas = {p.name: p.stat().st_size for p in (tmp_path / "rasas").rglob("*") if p.is_file()}
+    assert set(ours) == {"crf_order.json", "entity.crfsuite"}
+    assert "crf_dataset.json" in rasas
+    assert sum(ours.values()) * 10 < rasas["crf_dataset.json"]
+
+
+def test_an_untrained_extractor_loads_and_finds_nothing(tmp_path: Path) -> None:
+    """No example has entities: nothing is trained or stored, and loading still works."""
+    config = StoredCRFEntityExtractor.get_default_config()
+    resource = Resource("crf")
+    StoredCRFEntityExtractor.create(config, LocalModelStorage(tmp_path), resource, context()).train(
+        TrainingData(training_examples=[Message(data={TEXT: "你好", "intent": "greet"})])
+    )
+    loaded = StoredCRFEntityExtractor.load(config, LocalModelStorage(tmp_path), resource, context())
+
+    message = Message(data={TEXT: "你好"})
+    loaded.process([message])
+    assert message.get(ENTITIES, []) == []

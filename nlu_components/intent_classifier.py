@@ -30,11 +30,13 @@ def sentence_matrix(messages: List[Message]) -> csr_matrix:
 
     The same matrix as Rasa's `_create_X`, which asks each message for all its features
     combined (sequence features too, deep-copied) and stacks one matrix per message: 25 of the
-    logistic regression's 61 s of training at 13,000 examples (docs/nlu-evaluation.md). Here
-    each message's sentence blocks are read as they are and the matrix is built at once.
+    logistic regression's 61 s of training at 13,000 examples, profiled
+    (docs/nlu-evaluation.md). Here each message's sentence blocks are read as they are and the
+    matrix is built at once. Messages whose features differ in width are refused, as Rasa's
+    stacking refuses them.
     """
     rows, columns, values = [], [], []
-    width = 0
+    widths = set()
     for row, message in enumerate(messages):
         width = 0
         for block in sentence_features(message, sparse=True):
@@ -43,6 +45,10 @@ def sentence_matrix(messages: List[Message]) -> csr_matrix:
             columns.append(matrix.col + width)
             values.append(matrix.data)
             width += matrix.shape[1]
+        widths.add(width)
+    if len(widths) > 1:
+        raise ValueError(f"the messages' sparse sentence features differ in width: {widths}")
+    width = widths.pop() if widths else 0
     parts = []
     if width:
         parts.append(

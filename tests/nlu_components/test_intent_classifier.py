@@ -103,3 +103,14 @@ def test_rasas_own_component_fails_on_it(tmp_path: Path) -> None:
     component = trained(LogisticRegressionClassifier, tmp_path)
     with pytest.raises(ValueError):
         component.process([Message(data={TEXT: ""})])
+
+
+def test_messages_whose_features_differ_in_width_are_refused() -> None:
+    short = featured("你好", [1.0, 0.0])
+    longer = featured("再见", [0.0, 1.0, 1.0])
+
+    with pytest.raises(ValueError, match="differ in width"):
+        sentence_matrix([short, longer])
+    # a message the featurizers left without features (process() keeps those out)
+    with pytest.raises(ValueError, match="differ in width"):
+        sentence_matrix([short, Message(data={TEXT: ""})])

@@ -1,12 +1,13 @@
 """The project's own training data, tokenized and featurized by real pipeline components."""
 
 from pathlib import Path
-from typing import List, Type
+from typing import List, Tuple, Type
 
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.nlu.extractors.crf_entity_extractor import CRFEntityExtractor
 from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.shared.nlu.constants import ENTITIES, TEXT
@@ -61,3 +62,31 @@ def featurized(
     featurizer.train(data)
     featurizer.process_training_data(TrainingData(training_examples=messages))
     return messages
+
+
+Entities = List[List[Tuple[str, str, int, int, float]]]
+
+
+def trained_and_loaded(
+    cls: Type[CRFEntityExtractor], training: List[Message], storage: Path
+) -> CRFEntityExtractor:
+    """`cls` trained on `training`, then loaded from the model storage as Rasa loads a model."""
+    resource = Resource(f"crf_{cls.__name__}")
+    config = cls.get_default_config()
+    cls.create(config, LocalModelStorage(storage), resource, context()).train(
+        TrainingData(training_examples=training)
+    )
+    return cls.load(config, LocalModelStorage(storage), resource, context())
+
+
+def found(extractor: CRFEntityExtractor, messages: List[Message]) -> Entities:
+    """The entities `extractor` finds in copies of `messages` cleared of theirs."""
+    copies = [Message(data={**m.data, ENTITIES: []}, features=m.features) for m in messages]
+    extractor.process(copies)
+    return [
+        [
+            (e["entity"], e["value"], e["start"], e["end"], e["confidence_entity"])
+            for e in m.get(ENTITIES)
+        ]
+        for m in copies
+    ]

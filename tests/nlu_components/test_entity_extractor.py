@@ -1,5 +1,5 @@
 from pathlib import Path
-from typing import List, Tuple, Type
+from typing import List
 
 import pytest
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -11,33 +11,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu_components.entity_extractor import StoredCRFEntityExtractor
-from tests.nlu_components.conftest import context, featurized, sample
-
-Entities = List[List[Tuple[str, str, int, int, float]]]
-
-
-def trained_and_loaded(
-    cls: Type[CRFEntityExtractor], training: List[Message], storage: Path
-) -> CRFEntityExtractor:
-    """`cls` trained on `training`, then loaded from the model storage as Rasa loads a model."""
-    resource = Resource(f"crf_{cls.__name__}")
-    config = cls.get_default_config()
-    cls.create(config, LocalModelStorage(storage), resource, context()).train(
-        TrainingData(training_examples=training)
-    )
-    return cls.load(config, LocalModelStorage(storage), resource, context())
-
-
-def found(extractor: CRFEntityExtractor, messages: List[Message]) -> Entities:
-    copies = [Message(data={**m.data, ENTITIES: []}, features=m.features) for m in messages]
-    extractor.process(copies)
-    return [
-        [
-            (e["entity"], e["value"], e["start"], e["end"], e["confidence_entity"])
-            for e in m.get(ENTITIES)
-        ]
-        for m in copies
-    ]
+from tests.nlu_components.conftest import context, featurized, found, sample, trained_and_loaded
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 from pathlib import Path
-from typing import Any, Dict, List, Tuple, Type
+from typing import Any, Dict, List, Type
 
-from rasa.engine.storage.local_model_storage import LocalModelStorage
-from rasa.engine.storage.resource import Resource
 from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.constants import ENTITIES, TEXT
@@ -11,7 +9,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu_components.entity_extractor import StoredCRFEntityExtractor
 from nlu_components.regex_featurizer import FastRegexFeaturizer, PatternMarks
-from tests.nlu_components.conftest import context, featurized, sample
+from tests.nlu_components.conftest import (
+    Entities,
+    featurized,
+    found,
+    sample,
+    trained_and_loaded,
+)
 
 
 def token_marks(message: Message) -> List[Dict[str, Any]]:
@@ -63,34 +67,20 @@ def test_marks_hash_by_their_content() -> None:
     assert dict(marks) == {"phone": True, "number_lookup": False}
 
 
-def crf_entities(
-    cls: Type[RegexFeaturizer], data: TrainingData, tmp_path: Path
-) -> List[List[Tuple[str, int, int, float]]]:
+def crf_entities(cls: Type[RegexFeaturizer], data: TrainingData, storage: Path) -> Entities:
     """Entities a CRF trained on every other example with entities finds in the others."""
-    messages = featurized(cls, data, sample(data, 1000, tmp_path), tmp_path)
+    storage.mkdir()
+    messages = featurized(cls, data, sample(data, 1000, storage), storage)
     with_entities = [m for m in messages if m.get(ENTITIES)]
-    crf = StoredCRFEntityExtractor.create(
-        StoredCRFEntityExtractor.get_default_config(),
-        LocalModelStorage(tmp_path),
-        Resource(f"crf_{cls.__name__}"),
-        context(),
-    )
-    crf.train(TrainingData(training_examples=with_entities[::2]))
-    held_out = with_entities[1::2]
-    for message in held_out:
-        message.set(ENTITIES, [])
-    crf.process(held_out)
-    return [
-        [(e["entity"], e["start"], e["end"], e["confidence_entity"]) for e in m.get(ENTITIES)]
-        for m in held_out
-    ]
+    extractor = trained_and_loaded(StoredCRFEntityExtractor, with_entities[::2], storage)
+    return found(extractor, with_entities[1::2])
 
 
 def test_the_crf_finds_the_same_entities_with_the_same_confidences(
     project_data: TrainingData, tmp_path: Path
 ) -> None:
-    ours = crf_entities(FastRegexFeaturizer, project_data, tmp_path)
-    rasas = crf_entities(RegexFeaturizer, project_data, tmp_path)
+    ours = crf_entities(FastRegexFeaturizer, project_data, tmp_path / "ours")
+    rasas = crf_entities(RegexFeaturizer, project_data, tmp_path / "rasas")
 
     assert ours == rasas
     assert sum(map(len, ours)) > 100

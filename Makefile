@@ -34,9 +34,9 @@ lock:  ## Re-pin constraints.txt from what .venv has installed
 	 $(BIN)/pip freeze --all | grep -v '^-e' | grep -v '^pip==') > constraints.txt
 
 lint: install compliance  ## make compliance, then ruff and mypy over actions/, compliance/, desk/, nlu_components/, scripts/, tests/
-	$(BIN)/ruff check actions compliance desk nlu_components scripts tests
-	$(BIN)/ruff format --check actions compliance desk nlu_components scripts tests
-	$(BIN)/mypy actions compliance desk nlu_components scripts
+	$(BIN)/ruff check actions common compliance desk nlu_components scripts tests
+	$(BIN)/ruff format --check actions common compliance desk nlu_components scripts tests
+	$(BIN)/mypy actions common compliance desk nlu_components scripts
 
 compliance: install  ## 话术质检: every bot response and desk line against the forbidden phrases (服务忌语)
 	$(BIN)/python -m compliance.lint

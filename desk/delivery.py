@@ -7,9 +7,11 @@ unreachable is waited out (the visitor is told once); an HTTP error is retried, 
 
 import asyncio
 import logging
+import secrets
 from typing import Any, Awaitable, Callable, Dict, Set
 
 from actions.privacy import mask_personal_data
+from common.contract import BOT_STATES, DELIVERY_ID_KEY, DESK_STATE_KEY
 from desk.rasa_client import RasaClient, RasaRejected, RasaUnavailable
 from desk.settings import DeskSettings
 from desk.store import DeskStore
@@ -20,6 +22,12 @@ LEASE_MS = 10_000
 HEARTBEAT_SECONDS = 3.0
 SWEEP_SECONDS = 1.0
 REJECTED_ATTEMPTS = 3
+
+
+def with_delivery_id(item: Dict[str, Any]) -> Dict[str, Any]:
+    """The inbox item with an `id`: Rasa's tracker gets it, so a retry can tell it arrived."""
+    return item if item.get("id") else {**item, "id": secrets.token_hex(8)}
+
 
 # Tells the visitor something by the name of a system line in desk/phrases.yml.
 Notify = Callable[[str, str], Awaitable[Any]]
@@ -50,7 +58,8 @@ class RasaDelivery:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def enqueue(self, conversation_id: str, item: Dict[str, Any]) -> None:
-        await self.store.push_inbox(conversation_id, item)
+        """Queues `item` for Rasa behind what is already waiting, with an id of its own."""
+        await self.store.push_inbox(conversation_id, with_delivery_id(item))
         self.spawn(conversation_id)
 
     def spawn(self, conversation_id: str, leased_first: Dict[str, Any] | None = None) -> None:
@@ -100,22 +109,25 @@ class RasaDelivery:
             await self.store.renew_lease(conversation_id, LEASE_MS)
 
     async def _deliver(self, conversation_id: str, item: Dict[str, Any]) -> None:
-        """Sends one inbox item to Rasa, waiting out restarts; gives up only on rejections."""
+        """Sends one inbox item to Rasa once, waiting out restarts; gives up only on rejections.
+
+        Before the first attempt the item's id is written down as being sent; an item found
+        written down (a retry after a timeout, or a dead instance's item taken over) is first
+        looked for in Rasa's tracker and not sent again if Rasa already has it.
+        """
         told, rejected = False, 0
+        delivery_id = str(item.get("id") or "")
         while True:
             try:
-                if item["kind"] == "message":
-                    await self.rasa.send_message(
-                        conversation_id, item["text"], item.get("metadata")
-                    )
-                elif item["kind"] == "intent":
-                    await self.rasa.trigger_intent(
-                        conversation_id, item["name"], item.get("entities")
-                    )
+                if not delivery_id:
+                    pass  # an item queued by a desk older than delivery ids: at least once
+                elif await self.store.sending(conversation_id) == delivery_id:
+                    if await self.rasa.delivered(conversation_id, delivery_id):
+                        logger.info("already delivered %s of %s", delivery_id, conversation_id)
+                        return
                 else:
-                    await self.rasa.append_events(
-                        conversation_id, [*item["events"], {"event": "resume"}]
-                    )
+                    await self.store.mark_sending(conversation_id, delivery_id)
+                await self._send(conversation_id, item, delivery_id)
                 return
             except RasaUnavailable as error:
                 logger.warning("rasa unavailable for %s: %s", conversation_id, error)
@@ -135,6 +147,25 @@ class RasaDelivery:
                         await self.notify(conversation_id, "not_delivered")
                     return
             await asyncio.sleep(self.retry_seconds)
+
+    async def _send(self, conversation_id: str, item: Dict[str, Any], delivery_id: str) -> None:
+        """One attempt at an item; a visitor message carries the conversation's current state."""
+        marker = {DELIVERY_ID_KEY: delivery_id} if delivery_id else {}
+        if item["kind"] == "message":
+            owner, _ = await self.store.owner(conversation_id)
+            metadata = {**(item.get("metadata") or {}), **marker}
+            if owner in BOT_STATES:
+                metadata[DESK_STATE_KEY] = owner
+            await self.rasa.send_message(conversation_id, item["text"], metadata)
+        elif item["kind"] == "intent":
+            await self.rasa.trigger_intent(
+                conversation_id, item["name"], item.get("entities"), delivery_id or None
+            )
+        else:
+            resume: Dict[str, Any] = {"event": "resume"}
+            if marker:
+                resume["metadata"] = marker
+            await self.rasa.append_events(conversation_id, [*item["events"], resume])
 
     async def _sweep(self) -> None:
         """Picks up inboxes no instance is draining (after a restart or a dead instance)."""

@@ -5,9 +5,11 @@ again later) and `RasaRejected` (Rasa answered with an HTTP error).
 """
 
 import asyncio
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Mapping
 
 import aiohttp
+
+from common.contract import DELIVERY_ID_KEY
 
 
 class RasaError(Exception):
@@ -50,6 +52,31 @@ class RasaClient:
         except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
             raise RasaUnavailable(f"{path}: {error!r}") from error
 
+    async def _get(self, path: str, params: Dict[str, str]) -> Any:
+        assert self._session is not None, "RasaClient.open() was not awaited"
+        try:
+            async with self._session.get(
+                f"{self.base_url}{path}", params={**self.params, **params}
+            ) as response:
+                if response.status >= 400:
+                    raise RasaRejected(f"{path}: HTTP {response.status} {await response.text()}")
+                return await response.json()
+        except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as error:
+            raise RasaUnavailable(f"{path}: {error!r}") from error
+
+    async def delivered(self, conversation_id: str, delivery_id: str) -> bool:
+        """Whether the conversation's tracker already holds the inbox item `delivery_id`.
+
+        Asked only for an item whose delivery may have reached Rasa before its sender died or
+        timed out (docs/desk.md, "Delivery to Rasa"), so the cost of reading a whole tracker is
+        paid on those rare retries, not on every turn.
+        """
+        tracker = await self._get(
+            f"/conversations/{conversation_id}/tracker", {"include_events": "ALL"}
+        )
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        return any(carries_delivery_id(e, delivery_id) for e in events or [])
+
     async def send_message(
         self, conversation_id: str, text: str, metadata: Dict[str, Any] | None = None
     ) -> None:
@@ -68,15 +95,36 @@ class RasaClient:
         await self._post(f"/conversations/{conversation_id}/tracker/events", events)
 
     async def trigger_intent(
-        self, conversation_id: str, intent: str, entities: Dict[str, str] | None = None
+        self,
+        conversation_id: str,
+        intent: str,
+        entities: Dict[str, str] | None = None,
+        delivery_id: str | None = None,
     ) -> None:
         """Runs the bot on an intent the desk raises (e.g. `EXTERNAL_idle`), with `entities`
-        for its slots; answers go to the callback channel."""
+        for its slots; answers go to the callback channel. Rasa's trigger_intent takes no
+        metadata, so `delivery_id` rides along as an entity no slot maps."""
         body: Dict[str, Any] = {"name": intent}
-        if entities:
-            body["entities"] = entities
+        marked = {**(entities or {}), **({DELIVERY_ID_KEY: delivery_id} if delivery_id else {})}
+        if marked:
+            body["entities"] = marked
         await self._post(
             f"/conversations/{conversation_id}/trigger_intent",
             body,
             params={"output_channel": "callback"},
         )
+
+
+def carries_delivery_id(event: Mapping[str, Any], delivery_id: str) -> bool:
+    """Whether a tracker event is the one an inbox item with `delivery_id` produced: a user
+    message or a `resume` carries it in its metadata, a desk-raised intent as an entity."""
+    metadata = event.get("metadata")
+    if isinstance(metadata, dict) and metadata.get(DELIVERY_ID_KEY) == delivery_id:
+        return True
+    if event.get("event") != "user":
+        return False
+    entities = (event.get("parse_data") or {}).get("entities") or []
+    return any(
+        isinstance(e, dict) and e.get("entity") == DELIVERY_ID_KEY and e.get("value") == delivery_id
+        for e in entities
+    )

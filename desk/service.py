@@ -11,6 +11,7 @@ warning unless the agent sends it anyway; both are counted per agent and day (th
 of those counts is desk/compliance_report.py).
 """
 
+import asyncio
 import logging
 import secrets
 import time
@@ -19,17 +20,20 @@ from typing import Any, Callable, Dict, List
 import socketio
 
 from actions.privacy import mask_personal_data
+from common.contract import CLIENT_IP_KEY, OPENING_PAYLOAD, is_desk_only
 from compliance.checker import Violation
 from compliance.checker import check as check_service_language
 from desk.compliance_report import compliance_day
-from desk.delivery import LEASE_MS, RasaDelivery
+from desk.delivery import LEASE_MS, RasaDelivery, with_delivery_id
 from desk.errors import DeskError
+from desk.lifecycle import Change, Event, Lifecycle, State
 from desk.messages import Messages
 from desk.phrases import Phrases
+from desk.presence import RENEW_SECONDS, ConsoleRegistry
 from desk.rasa_client import RasaClient
 from desk.ratings import Ratings
 from desk.settings import DeskSettings
-from desk.store import Agent, ComplianceKind, DeskStore, Owner
+from desk.store import Agent, ComplianceKind, DeskStore, P
 from desk.timers import TimerLoop, Timers
 from desk.waiting import Waiting
 
@@ -38,11 +42,6 @@ logger = logging.getLogger(__name__)
 VISITORS = "/"
 AGENTS = "/agent"
 AGENTS_ROOM = "agents"
-# Sent to Rasa for a new conversation so the bot opens with its opening line, as rasa-webchat's
-# initPayload would; it is not a line of the transcript.
-OPENING_PAYLOAD = "/greet"
-# Intents only the desk raises (EXTERNAL_idle, ...): a visitor typing one is refused.
-DESK_ONLY_PREFIX = "/EXTERNAL_"
 
 
 def visitor_room(conversation_id: str) -> str:
@@ -91,8 +90,8 @@ def inbox_message(text: str, client_ip: str | None) -> Dict[str, Any]:
     """
     item: Dict[str, Any] = {"kind": "message", "text": text}
     if client_ip:
-        item["metadata"] = {"client_ip": client_ip}
-    return item
+        item["metadata"] = {CLIENT_IP_KEY: client_ip}
+    return with_delivery_id(item)
 
 
 VERIFICATION_KEYS = ("status", "account_number", "method")
@@ -133,6 +132,26 @@ def new_ticket(
     if verification is not None and verification["status"] == "verified":
         ticket["verified"] = verification["account_number"]
     return ticket
+
+
+def merged_ticket(ticket: Dict[str, Any], update: Dict[str, Any]) -> Dict[str, Any]:
+    """The open ticket after the visitor added to it (another handoff signal while queued or
+    with an agent, or a new line): its place and first reason stay, every reason given is
+    listed, new slot values and the newer summary and verification count."""
+    merged = {**ticket}
+    reasons = list(ticket.get("reasons") or [ticket.get("reason")])
+    if update.get("reason") and update["reason"] not in reasons:
+        reasons.append(update["reason"])
+    merged["reasons"] = [r for r in reasons if r]
+    slots = {**(ticket.get("slots") or {})}
+    slots.update({k: v for k, v in (update.get("slots") or {}).items() if v not in (None, "")})
+    merged["slots"] = slots
+    merged["summary"] = {**(ticket.get("summary") or {}), **(update.get("summary") or {})}
+    if update.get("verification") is not None:
+        merged["verification"] = update["verification"]
+        if "verified" in update:
+            merged["verified"] = update["verified"]
+    return merged
 
 
 def _masked(value: Any) -> Any:
@@ -214,7 +233,10 @@ class Desk:
         self.check = check
         self.clock = clock
         self.delivery = RasaDelivery(settings, store, rasa, self.system_line)
+        self.lifecycle = Lifecycle()
+        self.consoles = ConsoleRegistry(store.redis, clock)
         timers = Timers(store.redis)
+        self.timers = timers
         self.waiting = Waiting(self, settings.working_hours(), timers)
         # Annotated: desk/waiting.py uses `desk.ratings` across the import cycle (mypy).
         self.ratings: Ratings = Ratings(self, self.waiting.store)
@@ -225,19 +247,152 @@ class Desk:
                 "idle": self.waiting.idle_timer,
                 "queue": self.waiting.queue_timer,
                 "slow": self.waiting.slow_timer,
+                "away": self.agent_away,
+                "gone": self.agent_gone,
             },
             clock,
             settings.timer_tick_seconds,
         )
+        self._presence_task: asyncio.Task[None] | None = None
+        self._listen()
+
+    def _listen(self) -> None:
+        """The effects of each transition (desk/lifecycle.py), in the order they run."""
+        on = self.lifecycle.on
+
+        @on(Event.ACCEPT, Event.LEAVE_QUEUE, Event.NO_AGENTS, Event.AGENT_GONE)
+        async def queue_moved(change: Change) -> None:
+            await self.broadcast_queue()
+            await self.waiting.queue_changed()
+
+        @on(Event.ACCEPT)
+        async def accepted(change: Change) -> None:
+            await self.waiting.accepted(change.conversation_id)
+
+        @on(Event.HAND_BACK, Event.CLOSE, Event.AGENT_GONE)
+        async def agent_released(change: Change) -> None:
+            await self.waiting.ended(change.conversation_id)
+            await self.notify_agent(
+                str(change.agent_id),
+                "conversation_ended",
+                {"conversation_id": change.conversation_id, "owner": change.target.value},
+            )
+
+        @on(Event.CLOSE)
+        async def closed(change: Change) -> None:
+            await self.say_to_visitor(
+                change.conversation_id,
+                {"from": "system", "ts": self.clock(), "text": self.phrases.closing},
+            )
+            await self.ratings.ask_rating(change.conversation_id, str(change.agent_id))
+
+        @on(Event.LEAVE_QUEUE)
+        async def left_queue(change: Change) -> None:
+            await self.timers.cancel("queue", change.conversation_id)
+            await self.system_line(change.conversation_id, "left_queue")
+
+        @on(Event.NO_AGENTS)
+        async def nobody_left(change: Change) -> None:
+            await self.timers.cancel("queue", change.conversation_id)
+            await self.waiting.offline_now(change.conversation_id)
+
+        @on(Event.AGENT_GONE)
+        async def requeued(change: Change) -> None:
+            await self.system_line(change.conversation_id, "agent_gone")
+            position = await self.waiting.store.position(change.conversation_id)
+            if position is not None:
+                await self.waiting.tell_position(change.conversation_id, position, "queued")
 
     def start(self) -> None:
-        """Starts delivering inboxes and firing timers (the server is up)."""
+        """Starts delivering inboxes, firing timers and keeping consoles counted."""
         self.delivery.start()
         self.timer_loop.start()
+        self._presence_task = asyncio.create_task(self._keep_presence())
 
     async def stop(self) -> None:
+        if self._presence_task is not None:
+            self._presence_task.cancel()
+            await asyncio.gather(self._presence_task, return_exceptions=True)
         await self.timer_loop.stop()
         await self.delivery.stop()
+
+    # Presence (desk/presence.py): an agent is online only while a console is connected
+
+    async def console_connected(self, agent_id: str, token: str, sid: str) -> None:
+        await self.consoles.connected(agent_id, token, sid)
+        await self.timers.cancel("away", agent_id)
+        await self.timers.cancel("gone", agent_id)
+
+    async def console_disconnected(self, sid: str) -> None:
+        agent_id = await self.consoles.disconnected(sid)
+        if agent_id is not None:
+            await self._maybe_away(agent_id, self.settings.presence_grace_seconds)
+
+    async def logged_out(self, agent_id: str, token: str) -> None:
+        """Ends a login: its sockets are disconnected on every instance; no grace period."""
+        await self.store.end_session(token)
+        for sid in await self.consoles.forget_login(agent_id, token):
+            await self.sio.disconnect(sid, namespace=AGENTS)
+        await self._maybe_away(agent_id, 0.0)
+
+    async def _maybe_away(self, agent_id: str, after: float) -> None:
+        """Starts the agent's away timer if they are present and no console of theirs counts."""
+        agent = await self.store.agent(agent_id)
+        if agent is None or agent.status == "offline" or await self.consoles.live(agent_id):
+            return
+        await self.timers.schedule("away", agent_id, self.clock() + after, keep_earlier=True)
+
+    async def _keep_presence(self) -> None:
+        """Renews this instance's consoles; finds present agents whose consoles all vanished
+        (a desk instance died: no disconnect event came)."""
+        while True:
+            try:
+                await self.consoles.renew()
+                presence = await self.store.redis.hgetall(f"{P}presence")
+                for agent_id, status in presence.items():
+                    if status != "offline":
+                        await self._maybe_away(agent_id, self.settings.presence_grace_seconds)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("presence")
+            await asyncio.sleep(RENEW_SECONDS)
+
+    async def agent_away(self, agent_id: str) -> None:
+        """No console of the agent came back within the grace period: they are offline."""
+        if await self.consoles.live(agent_id):
+            return
+        agent = await self.store.agent(agent_id)
+        if agent is None or agent.status == "offline":
+            return
+        await self.store.set_presence(agent_id, "offline")
+        logger.info("agent away agent=%s chats=%d", agent_id, agent.active)
+        if agent.active:
+            due = self.clock() + self.settings.agent_gone_seconds
+            await self.timers.schedule("gone", agent_id, due, keep_earlier=True)
+        await self.agents_changed()
+
+    async def agent_gone(self, agent_id: str) -> None:
+        """The agent stayed away: each chat of theirs goes back to the queue, first in line."""
+        if await self.consoles.live(agent_id):
+            return
+        for conversation_id in await self.store.conversations_of_agent(agent_id):
+            if await self.store.requeue(conversation_id, agent_id):
+                logger.info("requeued conversation=%s agent=%s", conversation_id, agent_id)
+                await self.lifecycle.changed(
+                    Change(conversation_id, Event.AGENT_GONE, State.AGENT, agent_id)
+                )
+        await self.agents_changed()
+
+    async def agents_changed(self) -> None:
+        """Presence changed: with nobody online, queued visitors are offered 留言 instead of a
+        wait for nobody (unless DESK_WHEN_NO_AGENT=queue, or it is after hours anyway)."""
+        if await self.waiting.loads() or self.settings.when_no_agent == "queue":
+            return
+        for conversation_id in await self.waiting.store.queued():
+            if await self.waiting.store.leave_queue(conversation_id, Event.NO_AGENTS):
+                logger.info("nobody online: conversation=%s leaves the queue", conversation_id)
+                await self.lifecycle.changed(Change(conversation_id, Event.NO_AGENTS, State.QUEUED))
 
     # Visitors
 
@@ -267,7 +422,7 @@ class Desk:
         `client_ip`, the visitor's address, goes to Rasa with the message (its metadata).
         """
         text = checked_text(text, self.settings.max_message_chars, self.phrases)
-        if text.startswith(DESK_ONLY_PREFIX):
+        if is_desk_only(text):
             raise DeskError("malformed", self.phrases.say("malformed"))
         handled = await self.waiting.visitor_command(conversation_id, text)
         if handled is None:
@@ -281,7 +436,9 @@ class Desk:
             self.settings.instance_id,
             LEASE_MS,
         )
-        if owner == "agent":
+        if owner == State.QUEUED.value:  # the queue card shows the latest line
+            await self.ticket_updated(conversation_id, {"summary": {"last_visitor_message": text}})
+        if owner == State.AGENT.value:
             await self.sio.emit(
                 "message",
                 {"conversation_id": conversation_id, "entry": entry},
@@ -350,6 +507,21 @@ class Desk:
         ticket = new_ticket(conversation_id, signal, self.phrases, self.clock())
         await self.waiting.handoff(conversation_id, ticket)
 
+    async def ticket_updated(self, conversation_id: str, update: Dict[str, Any]) -> None:
+        """Adds to the open ticket; the queue or the owning agent sees it at once."""
+        ticket = await self.store.ticket(conversation_id)
+        if ticket is None:
+            return
+        merged = merged_ticket(ticket, update)
+        await self.store.save_ticket(conversation_id, merged)
+        owner, agent_id = await self.store.owner(conversation_id)
+        if owner == State.QUEUED.value:
+            await self.broadcast_queue()
+        elif owner == State.AGENT.value and agent_id:
+            await self.notify_agent(
+                agent_id, "ticket_updated", {"conversation_id": conversation_id, "ticket": merged}
+            )
+
     async def tickets(self) -> List[Dict[str, Any]]:
         """The queue, oldest first, as every agent sees it: masked (nobody is assigned yet)."""
         now = time.time()
@@ -399,8 +571,9 @@ class Desk:
         if result == "capacity":
             raise DeskError("capacity", "您同时接待的会话已达上限", 403)
         logger.info("accepted conversation=%s agent=%s", conversation_id, agent.agent_id)
-        await self.broadcast_queue()
-        await self.waiting.accepted(conversation_id)
+        await self.lifecycle.changed(
+            Change(conversation_id, Event.ACCEPT, State.QUEUED, agent.agent_id)
+        )
         await self.system_line(
             conversation_id, "agent_joined", agent_id=agent.agent_id, agent_name=agent.name
         )
@@ -469,7 +642,7 @@ class Desk:
 
     async def hand_back(self, conversation_id: str, agent: Agent) -> None:
         """The bot takes over again, knowing what was said while the agent had it."""
-        await self._end(conversation_id, agent, "bot")
+        await self._end(conversation_id, agent, Event.HAND_BACK)
         await self.system_line(conversation_id, "handed_back")
 
     async def confirm_close(self, conversation_id: str, agent: Agent) -> Dict[str, Any]:
@@ -484,24 +657,15 @@ class Desk:
         """
         await self._owned(conversation_id, agent)
         await self.waiting.check_close(conversation_id)
-        await self._end(conversation_id, agent, "closed")
-        await self.say_to_visitor(
-            conversation_id, {"from": "system", "ts": self.clock(), "text": self.phrases.closing}
-        )
-        await self.ratings.ask_rating(conversation_id, agent.agent_id)
+        await self._end(conversation_id, agent, Event.CLOSE)
 
-    async def _end(self, conversation_id: str, agent: Agent, owner: Owner) -> None:
+    async def _end(self, conversation_id: str, agent: Agent, event: Event) -> None:
+        """Hand back or close: the bot's tracker learns what was said meanwhile."""
         await self._owned(conversation_id, agent)
-        start = await self.store.release(conversation_id, agent.agent_id, owner)
+        start = await self.store.release(conversation_id, agent.agent_id, event)
         if start is None:
             raise DeskError("forbidden", "该会话不由您接待", 403)
-        await self.waiting.ended(conversation_id)
         events = mirror_events(await self.store.transcript(conversation_id, start))
         await self.delivery.enqueue(conversation_id, {"kind": "resume", "events": events})
-        await self.sio.emit(
-            "conversation_ended",
-            {"conversation_id": conversation_id, "owner": owner},
-            room=agent_room(agent.agent_id),
-            namespace=AGENTS,
-        )
-        logger.info("%s conversation=%s agent=%s", owner, conversation_id, agent.agent_id)
+        await self.lifecycle.changed(Change(conversation_id, event, State.AGENT, agent.agent_id))
+        logger.info("%s conversation=%s agent=%s", event.value, conversation_id, agent.agent_id)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Mapping, Tuple
 
 from actions.settings import Settings, load_settings
-from desk.hours import DEFAULT_HOURS_SPEC, DEFAULT_TIME_ZONE, WorkingHours
+from common.hours import DEFAULT_HOURS_SPEC, DEFAULT_TIME_ZONE, WorkingHours
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,7 +65,7 @@ class DeskSettings:
         compliance_utc_offset_hours: the time zone whose midnight starts a day's count
             (`DESK_COMPLIANCE_UTC_OFFSET`, hours east of UTC; default 8, China Standard Time).
         hours: agents' working hours (`DESK_HOURS`, default seed 004's
-            "mon-fri 08:30-17:00; sat-sun 08:30-16:00"; desk/hours.py has the syntax).
+            "mon-fri 08:30-17:00; sat-sun 08:30-16:00"; common/hours.py has the syntax).
         holidays: days the agents do not work (`DESK_HOLIDAYS`, e.g.
             "2026-10-01..2026-10-07,2027-01-01").
         timezone: the zone of the working hours (`DESK_TIMEZONE`, default Asia/Shanghai).
@@ -79,6 +79,10 @@ class DeskSettings:
         agent_slow_seconds: how long a visitor may wait for their agent's answer before the
             desk apologises and the console highlights it (`DESK_AGENT_SLOW_SECONDS`, seed
             001's 60 s; 0 turns it off).
+        presence_grace_seconds: how long an agent whose every console closed still counts as
+            在线 (`DESK_PRESENCE_GRACE_SECONDS`, default 15: a reload reconnects well within it)
+        agent_gone_seconds: how long after that an accepted chat waits for its agent before it
+            goes back to the queue, first in line (`DESK_AGENT_GONE_SECONDS`, default 60)
         timer_tick_seconds: how often each instance looks for due timers
             (`DESK_TIMER_TICK_SECONDS`).
         rating_days: days of satisfaction ratings the console summarises (`DESK_RATING_DAYS`).
@@ -108,6 +112,8 @@ class DeskSettings:
     queue_update_seconds: float = 30.0
     idle_seconds: float = 120.0
     agent_slow_seconds: float = 60.0
+    presence_grace_seconds: float = 15.0
+    agent_gone_seconds: float = 60.0
     timer_tick_seconds: float = 0.5
     rating_days: int = 30
 
@@ -156,6 +162,12 @@ class DeskSettings:
             idle_seconds=float(env.get("DESK_IDLE_SECONDS", default.idle_seconds)),
             agent_slow_seconds=float(
                 env.get("DESK_AGENT_SLOW_SECONDS", default.agent_slow_seconds)
+            ),
+            presence_grace_seconds=float(
+                env.get("DESK_PRESENCE_GRACE_SECONDS", default.presence_grace_seconds)
+            ),
+            agent_gone_seconds=float(
+                env.get("DESK_AGENT_GONE_SECONDS", default.agent_gone_seconds)
             ),
             timer_tick_seconds=float(
                 env.get("DESK_TIMER_TICK_SECONDS", default.timer_tick_seconds)

@@ -140,9 +140,15 @@ def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
         if agent_id is None:
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
         await sio.save_session(sid, {"agent_id": agent_id, "token": token}, namespace=AGENTS)
+        await desk.console_connected(agent_id, token, sid)
         await sio.enter_room(sid, AGENTS_ROOM, namespace=AGENTS)
         await sio.enter_room(sid, agent_room(agent_id), namespace=AGENTS)
         await sio.emit("queue", {"tickets": await desk.tickets()}, to=sid, namespace=AGENTS)
+
+    @sio.on("disconnect", namespace=AGENTS)  # type: ignore[misc]
+    async def agent_disconnect(sid: str) -> None:
+        """A console closed or reloaded: the agent stays 在线 for the grace period only."""
+        await get_desk().console_disconnected(sid)
 
     @sio.on("agent_message", namespace=AGENTS)  # type: ignore[misc]
     async def agent_message(sid: str, data: Any = None) -> Dict[str, Any]:

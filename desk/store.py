@@ -12,6 +12,7 @@ Keys (prefix `desk:`):
 | `inbox:{id}` | list | JSON items waiting to go to Rasa, oldest first |
 | `pending` | set | conversation ids whose inbox is not empty |
 | `lease:{id}` | string | the desk instance draining that inbox (expires) |
+| `sending:{id}` | string | the id of the inbox item being sent to Rasa, until Rasa confirmed it |
 | `agent:{id}` | hash | `name`, `password_hash`, `capacity` |
 | `presence` | hash | agent id → online, busy or offline |
 | `agent_convs:{id}` | set | conversation ids an agent owns |
@@ -40,6 +41,8 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from desk.lifecycle import BOT_ANSWERS, LUA_ALLOWED, Event, lua_args
 
 P = "desk:"
 Owner = Literal["bot", "queued", "agent", "closed"]
@@ -71,13 +74,16 @@ class Agent:
 # takes the inbox's lease if it is free, in one step (a closed conversation reopens to the bot;
 # a queued visitor still talks to the bot until an agent accepts).
 # KEYS: conv, transcript, inbox, pending, lease. ARGV: entry json, inbox item json, id,
-# instance id, lease ms. Returns {owner, agent id, seq, first inbox item if the lease was taken}.
-_VISITOR_LINE = """
+# instance id, lease ms, states answered by the bot, reopen's sources and target.
+# Returns {owner, agent id, seq, first inbox item if the lease was taken}.
+_VISITOR_LINE = (
+    LUA_ALLOWED
+    + """
 local owner, agent = unpack(redis.call('HMGET', KEYS[1], 'owner', 'agent_id'))
 local seq = redis.call('RPUSH', KEYS[2], ARGV[1]) - 1
 local head = ''
-if owner ~= 'agent' then
-  if owner == 'closed' then redis.call('HSET', KEYS[1], 'owner', 'bot') end
+if allowed(owner or '', ARGV[6]) then
+  if allowed(owner or '', ARGV[7]) then redis.call('HSET', KEYS[1], 'owner', ARGV[8]) end
   redis.call('RPUSH', KEYS[3], ARGV[2])
   redis.call('SADD', KEYS[4], ARGV[3])
   if redis.call('SET', KEYS[5], ARGV[4], 'NX', 'PX', ARGV[5]) then
@@ -86,42 +92,72 @@ if owner ~= 'agent' then
 end
 return {owner or '', agent or '', seq, head}
 """
+)
 
-# Opens a ticket unless one is open: bot/closed/new → queued.
-# KEYS: conv, queue, ticket. ARGV: id, now, ticket json.
-_OPEN_TICKET = """
-local owner = redis.call('HGET', KEYS[1], 'owner')
-if owner == 'queued' or owner == 'agent' then return -1 end
-redis.call('HSET', KEYS[1], 'owner', 'queued')
+# Opens a ticket unless one is open (the handoff's sources). Returns how many wait before it,
+# or -1 with the state unchanged. KEYS: conv, queue, ticket. ARGV: id, now, ticket json, sources,
+# target.
+_OPEN_TICKET = (
+    LUA_ALLOWED
+    + """
+if not allowed(redis.call('HGET', KEYS[1], 'owner') or '', ARGV[4]) then return -1 end
+redis.call('HSET', KEYS[1], 'owner', ARGV[5])
 redis.call('HDEL', KEYS[1], 'agent_id')
 redis.call('SET', KEYS[3], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 return redis.call('ZRANK', KEYS[2], ARGV[1])
 """
+)
 
 # Gives a queued conversation to one agent; the agent's stretch of the transcript starts here.
-# KEYS: conv, queue, agent_convs, presence, transcript. ARGV: id, agent id, capacity.
-_ACCEPT = """
-if redis.call('HGET', KEYS[1], 'owner') ~= 'queued' then return 'taken' end
+# KEYS: conv, queue, agent_convs, presence, transcript. ARGV: id, agent id, capacity, sources,
+# target.
+_ACCEPT = (
+    LUA_ALLOWED
+    + """
+if not allowed(redis.call('HGET', KEYS[1], 'owner') or '', ARGV[4]) then return 'taken' end
 if redis.call('HGET', KEYS[4], ARGV[2]) ~= 'online' then return 'not_online' end
 if redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[3]) then return 'capacity' end
-redis.call('HSET', KEYS[1], 'owner', 'agent', 'agent_id', ARGV[2],
+redis.call('HSET', KEYS[1], 'owner', ARGV[5], 'agent_id', ARGV[2],
   'handoff_seq', redis.call('LLEN', KEYS[5]))
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[3], ARGV[1])
 return 'ok'
 """
+)
 
-# Ends an agent's ownership: agent → bot or closed. KEYS: conv, agent_convs.
-# ARGV: id, agent id, new owner. Returns the transcript index where the handoff began, or -1.
-_RELEASE = """
-if redis.call('HGET', KEYS[1], 'owner') ~= 'agent' then return -1 end
+# Ends an agent's ownership (hand back, close). KEYS: conv, agent_convs.
+# ARGV: id, agent id, sources, target. Returns the transcript index where the handoff began,
+# or -1.
+_RELEASE = (
+    LUA_ALLOWED
+    + """
+if not allowed(redis.call('HGET', KEYS[1], 'owner') or '', ARGV[3]) then return -1 end
 if redis.call('HGET', KEYS[1], 'agent_id') ~= ARGV[2] then return -1 end
-redis.call('HSET', KEYS[1], 'owner', ARGV[3])
+redis.call('HSET', KEYS[1], 'owner', ARGV[4])
 redis.call('HDEL', KEYS[1], 'agent_id')
 redis.call('SREM', KEYS[2], ARGV[1])
 return tonumber(redis.call('HGET', KEYS[1], 'handoff_seq') or '0')
 """
+)
+
+# The owning agent is gone: back to the queue, ahead of everyone waiting. KEYS: conv,
+# agent_convs, queue. ARGV: id, agent id, sources, target. Returns 1, or 0 if not theirs.
+_REQUEUE = (
+    LUA_ALLOWED
+    + """
+if not allowed(redis.call('HGET', KEYS[1], 'owner') or '', ARGV[3]) then return 0 end
+if redis.call('HGET', KEYS[1], 'agent_id') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'owner', ARGV[4])
+redis.call('HDEL', KEYS[1], 'agent_id')
+redis.call('SREM', KEYS[2], ARGV[1])
+local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+local score = 0
+if first[2] then score = tonumber(first[2]) - 1 end
+redis.call('ZADD', KEYS[3], score, ARGV[1])
+return 1
+"""
+)
 
 # Forgets a drained inbox, unless something arrived meanwhile. KEYS: inbox, pending. ARGV: id.
 _FORGET_EMPTY_INBOX = """
@@ -152,6 +188,7 @@ class DeskStore:
         self._open_ticket = redis.register_script(_OPEN_TICKET)
         self._accept = redis.register_script(_ACCEPT)
         self._release = redis.register_script(_RELEASE)
+        self._requeue = redis.register_script(_REQUEUE)
         self._forget_empty_inbox = redis.register_script(_FORGET_EMPTY_INBOX)
         self._release_lease = redis.register_script(_RELEASE_LEASE)
 
@@ -234,6 +271,8 @@ class DeskStore:
                 conversation_id,
                 instance_id,
                 lease_ms,
+                ",".join(state.value for state in BOT_ANSWERS),
+                *lua_args(Event.REOPEN),
             ],
         )
         first = json.loads(head) if head else None
@@ -261,13 +300,21 @@ class DeskStore:
                 f"{P}queue",
                 f"{P}ticket:{conversation_id}",
             ],
-            args=[conversation_id, ticket["queued_at"], json.dumps(ticket, ensure_ascii=False)],
+            args=[
+                conversation_id,
+                ticket["queued_at"],
+                json.dumps(ticket, ensure_ascii=False),
+                *lua_args(Event.HANDOFF),
+            ],
         )
         return None if int(ahead) < 0 else int(ahead)
 
     async def ticket(self, conversation_id: str) -> Dict[str, Any] | None:
         raw = await self.redis.get(f"{P}ticket:{conversation_id}")
         return None if raw is None else cast(Dict[str, Any], json.loads(raw))
+
+    async def save_ticket(self, conversation_id: str, ticket: Dict[str, Any]) -> None:
+        await self.redis.set(f"{P}ticket:{conversation_id}", json.dumps(ticket, ensure_ascii=False))
 
     async def queue(self) -> List[Dict[str, Any]]:
         """Queued tickets, oldest first."""
@@ -287,17 +334,31 @@ class DeskStore:
                 f"{P}presence",
                 f"{P}transcript:{conversation_id}",
             ],
-            args=[conversation_id, agent.agent_id, agent.capacity],
+            args=[conversation_id, agent.agent_id, agent.capacity, *lua_args(Event.ACCEPT)],
         )
         return str(result)
 
-    async def release(self, conversation_id: str, agent_id: str, new_owner: Owner) -> int | None:
-        """Ends the agent's ownership; returns the transcript index where the handoff began."""
+    async def release(self, conversation_id: str, agent_id: str, event: Event) -> int | None:
+        """Ends the agent's ownership by `event` (hand back or close); returns the transcript
+        index where the handoff began, or None if the agent does not own the conversation."""
         seq = await self._release(
             keys=[f"{P}conv:{conversation_id}", f"{P}agent_convs:{agent_id}"],
-            args=[conversation_id, agent_id, new_owner],
+            args=[conversation_id, agent_id, *lua_args(event)],
         )
         return None if int(seq) < 0 else int(seq)
+
+    async def requeue(self, conversation_id: str, agent_id: str) -> bool:
+        """The agent is gone: their conversation goes back to the queue, first in line."""
+        return bool(
+            await self._requeue(
+                keys=[
+                    f"{P}conv:{conversation_id}",
+                    f"{P}agent_convs:{agent_id}",
+                    f"{P}queue",
+                ],
+                args=[conversation_id, agent_id, *lua_args(Event.AGENT_GONE)],
+            )
+        )
 
     async def conversations_of_agent(self, agent_id: str) -> List[str]:
         return sorted(await self.redis.smembers(f"{P}agent_convs:{agent_id}"))
@@ -410,9 +471,10 @@ class DeskStore:
 
     async def pop_and_peek(self, conversation_id: str) -> Dict[str, Any] | None:
         """Removes the delivered first item and reads the next, in one round trip."""
-        _, raw = await self._pipelined(
+        _, _, raw = await self._pipelined(
             lambda pipe: (
                 pipe.lpop(f"{P}inbox:{conversation_id}"),
+                pipe.delete(f"{P}sending:{conversation_id}"),
                 pipe.lindex(f"{P}inbox:{conversation_id}", 0),
             ),
             transaction=True,
@@ -425,6 +487,14 @@ class DeskStore:
                 keys=[f"{P}inbox:{conversation_id}", f"{P}pending"], args=[conversation_id]
             )
         )
+
+    async def mark_sending(self, conversation_id: str, delivery_id: str) -> None:
+        """Notes that the inbox's first item (`delivery_id`) may be reaching Rasa."""
+        await self.redis.set(f"{P}sending:{conversation_id}", delivery_id, ex=self.visitor_ttl)
+
+    async def sending(self, conversation_id: str) -> str | None:
+        """The id of the inbox item whose delivery was started and not confirmed, if any."""
+        return await self.redis.get(f"{P}sending:{conversation_id}")
 
     async def pending(self) -> List[str]:
         return list(await self.redis.smembers(f"{P}pending"))

@@ -16,8 +16,9 @@ from redis.asyncio import Redis
 logger = logging.getLogger(__name__)
 
 KEY = "desk:timers"
-TimerKind = Literal["idle", "queue", "slow"]
-TIMER_KINDS: Tuple[TimerKind, ...] = ("idle", "queue", "slow")
+# idle, queue and slow are a conversation's; away and gone an agent's (desk/presence.py).
+TimerKind = Literal["idle", "queue", "slow", "away", "gone"]
+TIMER_KINDS: Tuple[TimerKind, ...] = ("idle", "queue", "slow", "away", "gone")
 Handler = Callable[[str], Awaitable[None]]
 CLAIM_BATCH = 100
 

@@ -24,8 +24,17 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Dict, List, Literal, Sequence, Tuple
 
+from common.contract import (
+    AFTER_HOURS_INTENT,
+    IDLE_INTENT,
+    LEAVE_QUEUE_PAYLOAD,
+    NO_AGENT_INTENT,
+    REPLY_TIME_ENTITY,
+    WORKING_HOURS_ENTITY,
+)
+from common.hours import WorkingHours
 from desk.errors import DeskError
-from desk.hours import WorkingHours
+from desk.lifecycle import Change, Event, State
 from desk.ratings import BOT
 from desk.store import P
 from desk.timers import Timers
@@ -38,9 +47,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Route = Literal["after_hours", "no_agent", "available", "busy"]
-LEAVE_QUEUE = "/leave_queue"
-OFFLINE_INTENTS = {"after_hours": "EXTERNAL_after_hours", "no_agent": "EXTERNAL_no_agent"}
-IDLE_INTENT = "EXTERNAL_idle"
+LEAVE_QUEUE = LEAVE_QUEUE_PAYLOAD
+OFFLINE_INTENTS = {"after_hours": AFTER_HOURS_INTENT, "no_agent": NO_AGENT_INTENT}
 
 
 def route(is_open: bool, loads: Sequence[Tuple[int, int]], when_no_agent: str) -> Route:
@@ -103,9 +111,8 @@ class Waiting:
             await self.offline(conversation_id, OFFLINE_INTENTS[where])
             return
         ahead = await self.desk.store.open_ticket(conversation_id, ticket)
-        # The bot keeps answering while the visitor waits (action_handoff paused it).
-        await self.desk.delivery.enqueue(conversation_id, {"kind": "resume", "events": []})
-        if ahead is None:  # already queued: asked again
+        if ahead is None:  # already queued or with an agent: what the visitor added is kept
+            await self.desk.ticket_updated(conversation_id, ticket)
             position = await self.store.position(conversation_id)
             if position is not None:
                 await self.desk.system_line(conversation_id, "still_queued", position=position)
@@ -127,14 +134,18 @@ class Waiting:
         """Back to the bot, which gives the hours and offers the 留言 form."""
         moment = self.moment()
         entities = {
-            "working_hours": self.hours.describe(),
-            "reply_time": self.hours.reply_time(moment),
+            WORKING_HOURS_ENTITY: self.hours.describe(),
+            REPLY_TIME_ENTITY: self.hours.reply_time(moment),
         }
         logger.info("no agent for conversation=%s: %s", conversation_id, intent)
-        await self.desk.delivery.enqueue(conversation_id, {"kind": "resume", "events": []})
         await self.desk.delivery.enqueue(
             conversation_id, {"kind": "intent", "name": intent, "entities": entities}
         )
+
+    async def offline_now(self, conversation_id: str) -> None:
+        """Nobody is left to take a queued visitor: the hours or 客服不在线, and the 留言 form."""
+        where = "no_agent" if self.hours.is_open(self.moment()) else "after_hours"
+        await self.offline(conversation_id, OFFLINE_INTENTS[where])
 
     async def tell_position(self, conversation_id: str, position: int, line: str) -> None:
         buttons = [{"title": self.desk.phrases.say("leave_queue_button"), "payload": LEAVE_QUEUE}]
@@ -179,11 +190,8 @@ class Waiting:
         if not await self.store.leave_queue(conversation_id):
             await self.desk.system_line(conversation_id, "not_queued")
             return
-        await self.timers.cancel("queue", conversation_id)
         logger.info("left the queue conversation=%s", conversation_id)
-        await self.desk.broadcast_queue()
-        await self.desk.system_line(conversation_id, "left_queue")
-        await self.queue_changed()
+        await self.desk.lifecycle.changed(Change(conversation_id, Event.LEAVE_QUEUE, State.QUEUED))
 
     # What visitors and the bot say
 

@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Literal, Tuple, cast
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
+from desk.lifecycle import LUA_ALLOWED, Event, lua_args
 from desk.store import P
 
 MessageState = Literal["unhandled", "handled", "all"]
@@ -36,20 +37,27 @@ def in_state(records: List[Dict[str, Any]], state: MessageState) -> List[Dict[st
     return [r for r in records if bool(r.get("handled")) == (state == "handled")]
 
 
-# Takes a conversation out of the queue, back to the bot. KEYS: conv, queue. ARGV: id.
-_LEAVE_QUEUE = """
-if redis.call('HGET', KEYS[1], 'owner') ~= 'queued' then return 0 end
-redis.call('HSET', KEYS[1], 'owner', 'bot')
+# Takes a conversation out of the queue, back to the bot (the visitor left, or no agent is
+# left). KEYS: conv, queue. ARGV: id, sources, target.
+_LEAVE_QUEUE = (
+    LUA_ALLOWED
+    + """
+if not allowed(redis.call('HGET', KEYS[1], 'owner') or '', ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'owner', ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 """
+)
 
-# The bot closed the conversation: bot → closed. KEYS: conv.
-_BOT_CLOSED = """
-if redis.call('HGET', KEYS[1], 'owner') ~= 'bot' then return 0 end
-redis.call('HSET', KEYS[1], 'owner', 'closed')
+# The bot closed the conversation. KEYS: conv. ARGV: sources, target.
+_BOT_CLOSED = (
+    LUA_ALLOWED
+    + """
+if not allowed(redis.call('HGET', KEYS[1], 'owner') or '', ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'owner', ARGV[2])
 return 1
 """
+)
 
 # Counts the unhandled 留言, first building their set from every record if it was not built (a
 # store older than it). KEYS: unhandled, built, messages. ARGV: the records' key prefix (their
@@ -110,17 +118,22 @@ class WaitingStore:
     async def clear_fields(self, conversation_id: str, *names: str) -> None:
         await self.redis.hdel(f"{P}conv:{conversation_id}", *names)
 
-    async def leave_queue(self, conversation_id: str) -> bool:
-        """queued → bot; False if the conversation was not queued."""
+    async def leave_queue(self, conversation_id: str, event: Event = Event.LEAVE_QUEUE) -> bool:
+        """queued → bot (`leave_queue` or `no_agents`); False if it was not queued."""
         return bool(
             await self._leave_queue(
-                keys=[f"{P}conv:{conversation_id}", f"{P}queue"], args=[conversation_id]
+                keys=[f"{P}conv:{conversation_id}", f"{P}queue"],
+                args=[conversation_id, *lua_args(event)],
             )
         )
 
     async def bot_closed(self, conversation_id: str) -> bool:
         """bot → closed; False if someone else owns the conversation."""
-        return bool(await self._bot_closed(keys=[f"{P}conv:{conversation_id}"]))
+        return bool(
+            await self._bot_closed(
+                keys=[f"{P}conv:{conversation_id}"], args=[*lua_args(Event.BOT_CLOSE)]
+            )
+        )
 
     # 留言
 

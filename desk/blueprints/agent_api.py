@@ -82,7 +82,7 @@ async def login(request: Request) -> HTTPResponse:
 @bp.post("/logout")
 @authenticated
 async def logout(request: Request, agent: Agent) -> HTTPResponse:
-    await desk_of(request).store.end_session(request.ctx.token)
+    await desk_of(request).logged_out(agent.agent_id, request.ctx.token)
     return response.json({"ok": True})
 
 

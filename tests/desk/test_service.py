@@ -126,12 +126,15 @@ def test_hostile_text_passes_unchanged(phrases: Phrases) -> None:
 
 
 def test_inbox_messages_carry_the_visitors_address_as_rasa_metadata() -> None:
-    assert inbox_message("你好", "203.0.113.7") == {
+    first, second = inbox_message("你好", "203.0.113.7"), inbox_message("/greet", None)
+    assert first == {
         "kind": "message",
         "text": "你好",
         "metadata": {"client_ip": "203.0.113.7"},
+        "id": first["id"],
     }
-    assert inbox_message("/greet", None) == {"kind": "message", "text": "/greet"}
+    assert second == {"kind": "message", "text": "/greet", "id": second["id"]}
+    assert len({first["id"], second["id"]}) == 2  # each item its own delivery id
 
 
 SIGNAL: Dict[str, Any] = {

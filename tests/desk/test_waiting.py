@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from desk.hours import WorkingHours
+from common.hours import WorkingHours
 from desk.waiting import queue_update_due, route
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -22,7 +22,7 @@ import redis
 import requests
 from playwright.sync_api import Page, expect
 
-from desk.hours import ALWAYS_OPEN_TEXT
+from common.hours import ALWAYS_OPEN_TEXT
 from desk.phrases import Phrases
 from desk.ratings import RATING_LABELS
 from desk.stack import Stack

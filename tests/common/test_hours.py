@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from desk.hours import (
+from common.hours import (
     DEFAULT_HOURS_SPEC,
     DEFAULT_TIME_ZONE,
     SEARCH_DAYS,

@@ -1,0 +1,1 @@
+"""What the bot and the desk share: contracts, working hours."""

@@ -13,7 +13,13 @@ import socketio
 
 Message = Dict[str, Any]
 # Console socket events that tell an agent something changed (docs/waiting.md).
-NOTICES = ("messages_changed", "ratings_changed", "visitor_waiting")
+NOTICES = (
+    "messages_changed",
+    "ratings_changed",
+    "visitor_waiting",
+    "ticket_updated",
+    "visitor_presence",
+)
 R = TypeVar("R")
 
 

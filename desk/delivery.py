@@ -12,6 +12,7 @@ from typing import Any, Awaitable, Callable, Dict, Set
 
 from actions.privacy import mask_personal_data
 from common.contract import BOT_STATES, DELIVERY_ID_KEY, DESK_STATE_KEY
+from desk.lifecycle import State
 from desk.rasa_client import RasaClient, RasaRejected, RasaUnavailable
 from desk.settings import DeskSettings
 from desk.store import DeskStore
@@ -117,6 +118,11 @@ class RasaDelivery:
         """
         told, rejected = False, 0
         delivery_id = str(item.get("id") or "")
+        if item["kind"] != "resume" and not await self._bot_answers(conversation_id):
+            # An agent accepted while this waited: they see the line in the transcript, and
+            # the bot does not speak over them (desk/lifecycle.py).
+            logger.info("not sent, an agent has %s: %s", conversation_id, item["kind"])
+            return
         while True:
             try:
                 if not delivery_id:
@@ -147,6 +153,10 @@ class RasaDelivery:
                         await self.notify(conversation_id, "not_delivered")
                     return
             await asyncio.sleep(self.retry_seconds)
+
+    async def _bot_answers(self, conversation_id: str) -> bool:
+        owner, _ = await self.store.owner(conversation_id)
+        return owner != State.AGENT.value
 
     async def _send(self, conversation_id: str, item: Dict[str, Any], delivery_id: str) -> None:
         """One attempt at an item; a visitor message carries the conversation's current state."""

@@ -1,19 +1,21 @@
-"""Presence follows reality: an agent is 在线 only while one of their consoles is connected.
+"""Presence follows reality: who has a socket open, counted in Redis across desk instances.
 
-Each console socket is a member `{login}:{sid}` of the sorted set `desk:consoles:{agent id}`,
-scored by when it stops counting unless renewed; the instance holding the socket renews its own
-every `RENEW_SECONDS`, so the sockets of a desk instance that died stop counting within
-`SOCKET_TTL_SECONDS` without any disconnect event. `{login}` is a hash of the session token
-(never the token itself: key names are not secrets).
+- An agent is 在线 only while one of their consoles is connected: each console socket is a member
+  `{login}:{sid}` of the sorted set `desk:consoles:{agent id}`. `{login}` is a hash of the
+  session token (never the token itself: key names are not secrets), so a logout finds and
+  disconnects exactly its own sockets.
+- A visitor is on the page while one of their chat sockets is connected: members `{sid}` of
+  `desk:visitors:{conversation id}`.
 
-When an agent has no live console, the desk's `away` timer fires after the grace period (a
-reload reconnects well within it) and the agent goes offline; what that means for the queue and
-for the agent's own chats is desk/service.py's (`agent_away`, `agent_gone`).
+Each member is scored by when it stops counting unless renewed; the instance holding the socket
+renews its own every `RENEW_SECONDS`, so the sockets of a desk instance that died stop counting
+within `SOCKET_TTL_SECONDS` without any disconnect event. What an agent or a visitor going away
+means is desk/service.py's (`agent_away`, `agent_gone`, `visitor_gone`).
 """
 
 import hashlib
 import time
-from typing import Callable, Dict, List, Set, Tuple
+from typing import Callable, Dict, List, Tuple
 
 from redis.asyncio import Redis
 
@@ -28,65 +30,81 @@ def login_id(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
-def consoles_key(agent_id: str) -> str:
-    return f"{P}consoles:{agent_id}"
+class SocketSet:
+    """The live sockets of each owner (an agent, a conversation): one sorted set per owner."""
 
-
-class ConsoleRegistry:
-    """The console sockets of every agent, as this instance and the others keep them."""
-
-    def __init__(self, redis: "Redis[str]", clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, redis: "Redis[str]", prefix: str, clock: Callable[[], float] = time.time
+    ) -> None:
         self.redis = redis
+        self.prefix = prefix
         self.clock = clock
-        # This instance's sockets: sid → (agent id, login), renewed by `renew`.
+        # This instance's sockets: sid → (owner, member), renewed by `renew`.
         self.local: Dict[str, Tuple[str, str]] = {}
 
-    async def connected(self, agent_id: str, token: str, sid: str) -> None:
-        login = login_id(token)
-        self.local[sid] = (agent_id, login)
-        await self.redis.zadd(
-            consoles_key(agent_id), {f"{login}:{sid}": self.clock() + SOCKET_TTL_SECONDS}
-        )
+    def key(self, owner: str) -> str:
+        return f"{P}{self.prefix}:{owner}"
+
+    async def connected(self, owner: str, member: str, sid: str) -> None:
+        self.local[sid] = (owner, member)
+        await self.redis.zadd(self.key(owner), {member: self.clock() + SOCKET_TTL_SECONDS})
 
     async def disconnected(self, sid: str) -> str | None:
-        """Forgets a socket of this instance; returns its agent id (None if not a console)."""
+        """Forgets a socket of this instance; returns its owner (None if not one of ours)."""
         known = self.local.pop(sid, None)
         if known is None:
             return None
-        agent_id, login = known
-        await self.redis.zrem(consoles_key(agent_id), f"{login}:{sid}")
-        return agent_id
+        owner, member = known
+        await self.redis.zrem(self.key(owner), member)
+        return owner
 
-    async def live(self, agent_id: str) -> int:
-        """How many consoles of the agent count now (expired ones are dropped)."""
-        key = consoles_key(agent_id)
-        now = self.clock()
-        await self.redis.zremrangebyscore(key, "-inf", now)
+    async def live(self, owner: str) -> int:
+        """How many sockets of the owner count now (expired ones are dropped)."""
+        key = self.key(owner)
+        await self.redis.zremrangebyscore(key, "-inf", self.clock())
         return int(await self.redis.zcard(key))
 
-    async def sockets_of_login(self, agent_id: str, token: str) -> List[str]:
-        """The sids of one login's consoles, on every instance."""
-        prefix = f"{login_id(token)}:"
-        members = await self.redis.zrange(consoles_key(agent_id), 0, -1)
-        return [m[len(prefix) :] for m in members if m.startswith(prefix)]
+    async def members(self, owner: str) -> List[str]:
+        return list(await self.redis.zrange(self.key(owner), 0, -1))
+
+    async def forget(self, owner: str, members: List[str]) -> None:
+        if members:
+            await self.redis.zrem(self.key(owner), *members)
+        gone = set(members)
+        for sid, (known_owner, member) in list(self.local.items()):
+            if known_owner == owner and member in gone:
+                del self.local[sid]
+
+    async def renew(self) -> None:
+        """Keeps this instance's sockets counting."""
+        if not self.local:
+            return
+        until = self.clock() + SOCKET_TTL_SECONDS
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for owner, member in self.local.values():
+                pipe.zadd(self.key(owner), {member: until}, xx=True)
+            await pipe.execute()
+
+
+class ConsoleRegistry(SocketSet):
+    """Agents' console sockets (`desk:consoles:{agent id}`)."""
+
+    def __init__(self, redis: "Redis[str]", clock: Callable[[], float] = time.time) -> None:
+        super().__init__(redis, "consoles", clock)
+
+    async def console_connected(self, agent_id: str, token: str, sid: str) -> None:
+        await self.connected(agent_id, f"{login_id(token)}:{sid}", sid)
 
     async def forget_login(self, agent_id: str, token: str) -> List[str]:
         """Removes one login's consoles (logout); returns their sids to disconnect."""
-        sids = await self.sockets_of_login(agent_id, token)
-        login = login_id(token)
-        if sids:
-            await self.redis.zrem(consoles_key(agent_id), *[f"{login}:{sid}" for sid in sids])
-        for sid in sids:
-            self.local.pop(sid, None)
-        return sids
+        prefix = f"{login_id(token)}:"
+        members = [m for m in await self.members(agent_id) if m.startswith(prefix)]
+        await self.forget(agent_id, members)
+        return [m[len(prefix) :] for m in members]
 
-    async def renew(self) -> Set[str]:
-        """Keeps this instance's sockets counting; returns the agents that have any."""
-        until = self.clock() + SOCKET_TTL_SECONDS
-        agents: Set[str] = set()
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for sid, (agent_id, login) in self.local.items():
-                pipe.zadd(consoles_key(agent_id), {f"{login}:{sid}": until}, xx=True)
-                agents.add(agent_id)
-            await pipe.execute()
-        return agents
+
+class VisitorSockets(SocketSet):
+    """Visitors' chat sockets (`desk:visitors:{conversation id}`)."""
+
+    def __init__(self, redis: "Redis[str]", clock: Callable[[], float] = time.time) -> None:
+        super().__init__(redis, "visitors", clock)

@@ -29,7 +29,7 @@ from desk.errors import DeskError
 from desk.lifecycle import Change, Event, Lifecycle, State
 from desk.messages import Messages
 from desk.phrases import Phrases
-from desk.presence import RENEW_SECONDS, ConsoleRegistry
+from desk.presence import RENEW_SECONDS, ConsoleRegistry, VisitorSockets
 from desk.rasa_client import RasaClient
 from desk.ratings import Ratings
 from desk.settings import DeskSettings
@@ -235,6 +235,7 @@ class Desk:
         self.delivery = RasaDelivery(settings, store, rasa, self.system_line)
         self.lifecycle = Lifecycle()
         self.consoles = ConsoleRegistry(store.redis, clock)
+        self.visitors = VisitorSockets(store.redis, clock)
         timers = Timers(store.redis)
         self.timers = timers
         self.waiting = Waiting(self, settings.working_hours(), timers)
@@ -319,7 +320,7 @@ class Desk:
     # Presence (desk/presence.py): an agent is online only while a console is connected
 
     async def console_connected(self, agent_id: str, token: str, sid: str) -> None:
-        await self.consoles.connected(agent_id, token, sid)
+        await self.consoles.console_connected(agent_id, token, sid)
         await self.timers.cancel("away", agent_id)
         await self.timers.cancel("gone", agent_id)
 
@@ -348,6 +349,7 @@ class Desk:
         while True:
             try:
                 await self.consoles.renew()
+                await self.visitors.renew()
                 presence = await self.store.redis.hgetall(f"{P}presence")
                 for agent_id, status in presence.items():
                     if status != "offline":
@@ -395,6 +397,36 @@ class Desk:
                 await self.lifecycle.changed(Change(conversation_id, Event.NO_AGENTS, State.QUEUED))
 
     # Visitors
+
+    async def visitor_connected(self, conversation_id: str, sid: str) -> None:
+        """A chat page (re)opened: if the visitor had left, the agent learns they are back."""
+        await self.visitors.connected(conversation_id, sid, sid)
+        if await self.store.visitor_back(conversation_id):
+            await self._visitor_presence(conversation_id, present=True)
+
+    async def visitor_disconnected(self, sid: str) -> None:
+        """A chat socket closed: when it was the visitor's last, they have left the page."""
+        conversation_id = await self.visitors.disconnected(sid)
+        if conversation_id is None or await self.visitors.live(conversation_id):
+            return
+        owner = await self.store.visitor_left(conversation_id, self.clock())
+        logger.info("visitor left conversation=%s owner=%s", conversation_id, owner)
+        if owner in (State.QUEUED.value, State.AGENT.value):
+            day = compliance_day(self.clock(), self.settings.compliance_utc_offset_hours)
+            await self.store.count_left(day, owner, self.settings.compliance_keep_days * 86400)
+            await self._visitor_presence(conversation_id, present=False)
+
+    async def _visitor_presence(self, conversation_id: str, *, present: bool) -> None:
+        """Shows the queue card or the owning agent whether the visitor is on the page."""
+        owner, agent_id = await self.store.owner(conversation_id)
+        if owner == State.QUEUED.value:
+            await self.broadcast_queue()
+        elif owner == State.AGENT.value and agent_id:
+            await self.notify_agent(
+                agent_id,
+                "visitor_presence",
+                {"conversation_id": conversation_id, "present": present},
+            )
 
     async def visitor_session(
         self, token: str | None, client_ip: str | None = None
@@ -493,6 +525,10 @@ class Desk:
                 await self.messages.leave_message(conversation_id, custom["leave_message"])
             return
         if message.get("text"):
+            owner, _ = await self.store.owner(conversation_id)
+            if owner == State.AGENT.value:  # answering a line sent before the agent accepted
+                logger.info("bot line dropped, an agent has conversation=%s", conversation_id)
+                return
             entry: Dict[str, Any] = {"from": "bot", "ts": self.clock(), "text": message["text"]}
             if message.get("buttons"):
                 entry["buttons"] = [
@@ -513,6 +549,7 @@ class Desk:
         if ticket is None:
             return
         merged = merged_ticket(ticket, update)
+        merged["reason_labels"] = [self.phrases.reason_label(r) for r in merged["reasons"]]
         await self.store.save_ticket(conversation_id, merged)
         owner, agent_id = await self.store.owner(conversation_id)
         if owner == State.QUEUED.value:
@@ -525,9 +562,15 @@ class Desk:
     async def tickets(self) -> List[Dict[str, Any]]:
         """The queue, oldest first, as every agent sees it: masked (nobody is assigned yet)."""
         now = time.time()
+        tickets = await self.store.queue()
+        left = await self.store.visitors_left([t["conversation_id"] for t in tickets])
         return [
-            {**masked_ticket(ticket), "waiting_seconds": round(now - ticket["queued_at"], 1)}
-            for ticket in await self.store.queue()
+            {
+                **masked_ticket(ticket),
+                "waiting_seconds": round(now - ticket["queued_at"], 1),
+                "visitor_left": ticket["conversation_id"] in left,
+            }
+            for ticket in tickets
         ]
 
     async def broadcast_queue(self) -> None:
@@ -560,6 +603,7 @@ class Desk:
             "ticket": ticket,
             "transcript": transcript,
             "visitor_waiting": assigned and await self.waiting.visitor_waiting(conversation_id),
+            "visitor_left": bool(await self.store.visitors_left([conversation_id])),
         }
 
     async def accept(self, conversation_id: str, agent: Agent) -> Dict[str, Any]:

@@ -97,6 +97,9 @@ def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
             await sio.leave_room(sid, visitor_room(previous["conversation_id"]), namespace=VISITORS)
         await sio.save_session(sid, {**previous, **session}, namespace=VISITORS)
         await sio.enter_room(sid, visitor_room(session["conversation_id"]), namespace=VISITORS)
+        if previous.get("conversation_id") != session["conversation_id"]:
+            await desk.visitor_disconnected(sid)  # a socket counts for one conversation
+            await desk.visitor_connected(session["conversation_id"], sid)
         await sio.emit("session_confirm", session["token"], to=sid, namespace=VISITORS)
         history = await desk.store.transcript(session["conversation_id"])
         await sio.emit(
@@ -105,6 +108,11 @@ def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
             to=sid,
             namespace=VISITORS,
         )
+
+    @sio.on("disconnect", namespace=VISITORS)  # type: ignore[misc]
+    async def visitor_disconnect(sid: str) -> None:
+        """A chat page closed; the agent sees 访客已离开 when it was the visitor's last."""
+        await get_desk().visitor_disconnected(sid)
 
     @sio.on("user_uttered", namespace=VISITORS)  # type: ignore[misc]
     async def user_uttered(sid: str, data: Any = None) -> Dict[str, Any]:
@@ -137,7 +145,7 @@ def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
         desk = get_desk()
         token = auth.get("token") if isinstance(auth, dict) else None
         agent_id = await desk.store.session_agent(token) if isinstance(token, str) else None
-        if agent_id is None:
+        if agent_id is None or not isinstance(token, str):
             raise socketio.exceptions.ConnectionRefusedError("unauthorized")
         await sio.save_session(sid, {"agent_id": agent_id, "token": token}, namespace=AGENTS)
         await desk.console_connected(agent_id, token, sid)

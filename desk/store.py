@@ -5,7 +5,8 @@ Keys (prefix `desk:`):
 | key | type | holds |
 |---|---|---|
 | `visitor:{token}` | string | the conversation id of a visitor's session token (expires) |
-| `conv:{id}` | hash | `owner` (bot/queued/agent/closed), `agent_id`, `handoff_seq`, `created_at` |
+| `conv:{id}` | hash | `owner` (desk/lifecycle.py), `agent_id`, `handoff_seq`, `created_at`, |
+| | | `visitor_left_at` (when the visitor's last chat page closed, until one reopens) |
 | `transcript:{id}` | list | one JSON `Entry` per line, in order (its index is its `seq`) |
 | `ticket:{id}` | string | the JSON ticket opened at the last handoff |
 | `queue` | sorted set | queued conversation ids, scored by the time they were queued |
@@ -19,6 +20,9 @@ Keys (prefix `desk:`):
 | `session:{token}` | string | the agent id of a console login (expires) |
 | `compliance:{day}` | hash | `{agent id}:warnings`, `{agent id}:forced` of a day (`YYYY-MM-DD`) |
 | `compliance:forced` | list | JSON records of agent messages sent despite a warning, newest first |
+| `stats:{day}` | hash | `left_queued`, `left_agent`: visitors who left while waiting or served |
+| `consoles:{agent}` | sorted set | live console sockets of an agent (desk/presence.py) |
+| `visitors:{id}` | sorted set | live chat sockets of a conversation (desk/presence.py) |
 
 Service-language compliance (docs/compliance.md): `warnings` counts an agent's messages held for
 a forbidden phrase, `forced` those sent anyway; a day's hash expires `DESK_COMPLIANCE_KEEP_DAYS`
@@ -277,6 +281,50 @@ class DeskStore:
         )
         first = json.loads(head) if head else None
         return str(owner), str(agent_id), {**entry, "seq": int(seq)}, first
+
+    async def visitor_left(self, conversation_id: str, now: float) -> str | None:
+        """Notes that the visitor's last chat page closed; returns the conversation's state."""
+        key = f"{P}conv:{conversation_id}"
+        owner, _ = await self._pipelined(
+            lambda pipe: (pipe.hget(key, "owner"), pipe.hset(key, "visitor_left_at", str(now))),
+            transaction=True,
+        )
+        return cast(str | None, owner)
+
+    async def visitor_back(self, conversation_id: str) -> bool:
+        """Clears the note; whether the visitor had left."""
+        return bool(await self.redis.hdel(f"{P}conv:{conversation_id}", "visitor_left_at"))
+
+    async def visitors_left(self, conversation_ids: List[str]) -> set[str]:
+        """Which of the conversations' visitors have left the page."""
+        ids = list(conversation_ids)
+        if not ids:
+            return set()
+        left = await self._pipelined(
+            lambda pipe: [
+                pipe.hexists(f"{P}conv:{c}", "visitor_left_at") for c in conversation_ids
+            ],
+            transaction=False,
+        )
+        return {c for c, gone in zip(ids, left, strict=True) if gone}
+
+    async def count_left(self, day: str, owner: str, keep_seconds: int) -> None:
+        """Counts a visitor who left while queued or with an agent, per day."""
+        key = f"{P}stats:{day}"
+        await self._pipelined(
+            lambda pipe: (pipe.hincrby(key, f"left_{owner}", 1), pipe.expire(key, keep_seconds)),
+            transaction=True,
+        )
+
+    async def left_counts(self, days: List[str]) -> Dict[str, Dict[str, int]]:
+        """day → {"left_queued": n, "left_agent": n}."""
+        hashes = await self._pipelined(
+            lambda pipe: [pipe.hgetall(f"{P}stats:{day}") for day in days], transaction=False
+        )
+        return {
+            day: {k: int(v) for k, v in fields.items()}
+            for day, fields in zip(days, hashes, strict=True)
+        }
 
     # Transcripts
 

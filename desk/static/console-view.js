@@ -6,6 +6,7 @@ window.DeskView = (function () {
   var LABELS = {
     person_name: "姓名", phone: "电话", account_number: "账号", account: "账号",
     last_visitor_message: "访客最后一句", visitor_messages: "访客消息数", intents: "意图",
+    complaint_description: "投诉内容",
   };
   var FROM_LABELS = { visitor: "访客", bot: "机器人", agent: "客服", system: "系统" };
   var METHOD_LABELS = { name: "核对姓名", phone_last4: "核对手机尾号", address: "核对地址" };
@@ -43,8 +44,14 @@ window.DeskView = (function () {
   function isEmpty(v) {
     return v === null || v === undefined || v === "" || (Array.isArray(v) && !v.length);
   }
+  // Every reason the visitor gave (a complaint added while waiting, say), in Chinese.
   function reasonOf(t, fallback) {
+    if (t && Array.isArray(t.reason_labels) && t.reason_labels.length) return t.reason_labels.join("、");
     return (t && (t.reason_label || t.reason)) || fallback;
+  }
+  // The visitor closed their last chat page (.left-label 访客已离开).
+  function leftLabel(head, left) {
+    if (left) head.appendChild(el("span", "left-label", "访客已离开"));
   }
 
   // Plain summary fields as {key, label, value}, the visitor's last message first.
@@ -65,6 +72,7 @@ window.DeskView = (function () {
     var row = el("div", "ticket"), head = row.appendChild(el("div", "row-head"));
     row.dataset.conversationId = t.conversation_id;
     head.appendChild(el("span", "reason", reasonOf(t, "转人工")));
+    leftLabel(head, t.visitor_left);
     var waiting = head.appendChild(el("span", "waiting", waitingText));
     summaryLines(t.summary).forEach(function (line) {
       var cls = line.key === "last_visitor_message" ? "summary last-message" : "summary";
@@ -85,6 +93,7 @@ window.DeskView = (function () {
     row.dataset.conversationId = id;
     head.appendChild(el("span", "reason", reasonOf(view.ticket, "会话")));
     if (waitingLong) head.appendChild(el("span", "waiting-label", "客户等待中"));
+    leftLabel(head, view.visitor_left);
     if (unread) head.appendChild(el("span", "unread-count", unread));
     var lines = view.transcript || [], last = lines[lines.length - 1];
     if (last) row.appendChild(el("div", "summary", (FROM_LABELS[last.from] || "") + ":" + (last.text || "")));
@@ -94,10 +103,11 @@ window.DeskView = (function () {
 
   // Fills #ticket-info: reason, the account and its verification (prominent), slots and summary
   // as key/value. A verified account shows "已验证" + the account; used-up checks "核验次数已用尽".
-  function fillTicketInfo(box, t) {
+  function fillTicketInfo(box, t, visitorLeft) {
     box.textContent = "";
     var head = box.appendChild(el("div", "row-head"));
     head.appendChild(el("span", "reason", reasonOf(t, "人工会话")));
+    leftLabel(head, visitorLeft);
     if (!t) return;
     if (t.queued_at) head.appendChild(el("span", "muted", "排队于 " + fmtTime(t.queued_at)));
     var slots = t.slots && typeof t.slots === "object" ? t.slots : {}, verified = t.verified;

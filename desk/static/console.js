@@ -197,8 +197,17 @@
     socket.on("ratings_changed", function () { loadRatings(); });
     socket.on("conversation_ended", function (data) {
       if (data && data.conversation_id) {
-        endConversation(data.conversation_id, data.owner === "bot" ? "会话已转回机器人" : "会话已结束");
+        var ended = { bot: "会话已转回机器人", queued: "您离开过久,会话已转回排队" };
+        endConversation(data.conversation_id, ended[data.owner] || "会话已结束");
       }
+    });
+    // What the visitor added while this agent has the chat (a complaint's description, say).
+    socket.on("ticket_updated", function (data) {
+      updateView(data && data.conversation_id, { ticket: data && data.ticket });
+    });
+    // The visitor closed (or reopened) their last chat page.
+    socket.on("visitor_presence", function (data) {
+      updateView(data && data.conversation_id, { visitor_left: !(data && data.present) });
     });
   }
 
@@ -343,6 +352,14 @@
     renderConversations();
   }
 
+  function updateView(id, fields) {
+    var c = id && state.convs.get(id);
+    if (!c) return;
+    c.view = Object.assign({}, c.view, fields);
+    renderConversations();
+    if (state.current === id) V.fillTicketInfo($("ticket-info"), c.view.ticket, c.view.visitor_left);
+  }
+
   function endConversation(id, message) {
     state.waitingLong.delete(id);
     if (!state.convs.delete(id)) return;
@@ -369,7 +386,7 @@
     if (!c) return clearPane();
     $("conversation-empty").hidden = true;
     $("conversation-body").hidden = false;
-    V.fillTicketInfo($("ticket-info"), c.view.ticket);
+    V.fillTicketInfo($("ticket-info"), c.view.ticket, c.view.visitor_left);
     $("transcript").textContent = "";
     var list = c.view.transcript || [];
     list.forEach(function (e, i) { if (e) appendLine(e, false, chosenTitle(list, i)); });

@@ -251,10 +251,11 @@ def test_describe_when_never_open() -> None:
     assert WorkingHours(week=CLOSED_WEEK).describe() == "无"
 
 
-def test_describe_says_what_the_bot_says(domain: Dict[str, Any]) -> None:
-    """The desk's default hours are the ones the bot's FAQ answer quotes."""
-    texts = [response["text"] for response in domain["responses"]["utter_faq/business_hours"]]
-    assert any("每" + HOURS.describe() in text for text in texts)
+def test_the_bots_hours_slot_starts_with_the_default_hours(domain: Dict[str, Any]) -> None:
+    """The FAQ answer quotes the `working_hours` slot (the session start fills it from the
+    settings); before that it holds the default hours, described as the desk describes them."""
+    assert "{working_hours}" in domain["responses"]["utter_faq/business_hours"][0]["text"]
+    assert domain["slots"]["working_hours"]["initial_value"] == HOURS.describe()
 
 
 # --- reply_time --------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ async def notify(conversation_id: str, name: str) -> None:
 
 def with_store(redis_url: str, scenario: Callable[[DeskStore], Awaitable[T]]) -> T:
     async def run() -> T:
-        redis: "Redis[str]" = Redis.from_url(redis_url, decode_responses=True)
+        redis: Redis[str] = Redis.from_url(redis_url, decode_responses=True)
         await redis.flushdb()
         try:
             return await scenario(DeskStore(redis, visitor_ttl_seconds=600))

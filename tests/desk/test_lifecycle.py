@@ -18,7 +18,7 @@ from hypothesis.stateful import (
 from redis.asyncio import Redis
 
 from desk.lifecycle import BOT_ANSWERS, TRANSITIONS, Event, State, describe, sources, target
-from desk.store import P, Agent, DeskStore
+from desk.store import Agent, DeskStore, P
 from desk.waiting_store import WaitingStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ class StoreLifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.loop = asyncio.new_event_loop()
-        self.redis: "Redis[str]" = Redis.from_url(self.redis_url, decode_responses=True)
+        self.redis: Redis[str] = Redis.from_url(self.redis_url, decode_responses=True)
         self.store = DeskStore(self.redis, visitor_ttl_seconds=600)
         self.waiting = WaitingStore(self.redis)
         self.model: Dict[str, State] = {}

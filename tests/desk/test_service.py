@@ -19,6 +19,7 @@ from desk.service import (
     inbox_message,
     masked_ticket,
     masked_transcript,
+    merged_ticket,
     mirror_events,
     new_ticket,
     verification_of,
@@ -295,6 +296,9 @@ class FakeStore:
     async def queue(self) -> List[Dict[str, Any]]:
         return [TICKET]
 
+    async def visitors_left(self, conversation_ids: List[str]) -> set[str]:
+        return set()
+
 
 def desk_over(store: FakeStore, phrases: Phrases) -> Desk:
     return Desk(DeskSettings(), store, None, None, phrases)  # type: ignore[arg-type]
@@ -319,6 +323,7 @@ def test_only_the_assigned_agent_sees_the_numbers(
         "ticket": masked_ticket(TICKET) if masked else TICKET,
         "transcript": masked_transcript(TRANSCRIPT) if masked else TRANSCRIPT,
         "visitor_waiting": False,
+        "visitor_left": False,
     }
 
 
@@ -331,7 +336,11 @@ def test_another_agents_conversation_stays_closed(phrases: Phrases) -> None:
 
 def test_the_queue_every_agent_sees_is_masked(phrases: Phrases) -> None:
     [ticket] = asyncio.run(desk_over(FakeStore("queued", None), phrases).tickets())
-    assert ticket == {**masked_ticket(TICKET), "waiting_seconds": ticket["waiting_seconds"]}
+    assert ticket == {
+        **masked_ticket(TICKET),
+        "waiting_seconds": ticket["waiting_seconds"],
+        "visitor_left": False,
+    }
     assert ticket["slots"]["phone"] == "138****5678"
 
 
@@ -415,3 +424,40 @@ def test_a_compliant_line_is_sent_and_nothing_is_counted(phrases: Phrases) -> No
         answer = asyncio.run(desk.agent_message("c1", AGENT, "请稍等,我帮您查一下。", force))
         assert set(answer) == {"entry"}
     assert (len(store.lines), store.counted, store.forced) == (2, [], [])
+
+
+def test_a_ticket_added_to_keeps_its_place_and_lists_every_reason() -> None:
+    ticket = {
+        "conversation_id": "c1",
+        "reason": "request_human",
+        "reason_label": "要求人工",
+        "queued_at": 100.0,
+        "slots": {"person_name": "张三", "phone": None},
+        "summary": {"last_visitor_message": "转人工", "visitor_messages": 2},
+        "verification": None,
+    }
+    update = {
+        "conversation_id": "c1",
+        "reason": "complaint",
+        "queued_at": 200.0,
+        "slots": {"complaint_description": "快递三天都没送到", "person_name": None},
+        "summary": {"last_visitor_message": "快递三天都没送到"},
+        "verification": None,
+    }
+    merged = merged_ticket(ticket, update)
+    assert merged == {
+        **ticket,
+        "reasons": ["request_human", "complaint"],
+        "slots": {
+            "person_name": "张三",
+            "phone": None,
+            "complaint_description": "快递三天都没送到",
+        },
+        "summary": {"last_visitor_message": "快递三天都没送到", "visitor_messages": 2},
+    }
+    # The same reason again is listed once; a later verification counts.
+    verified = {"status": "verified", "account_number": "1234567890", "method": "name"}
+    again = merged_ticket(merged, {"reason": "complaint", "verification": verified,
+                                   "verified": "1234567890"})  # fmt: skip
+    assert again["reasons"] == ["request_human", "complaint"]
+    assert again["verification"] == verified and again["verified"] == "1234567890"

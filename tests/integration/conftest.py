@@ -46,6 +46,19 @@ WAITING_DESK = {
 }
 
 
+# The lifecycle stack's desks: always within hours, nobody online means the 留言 form, short
+# presence timers a test can wait out, no idle or slow-agent timers.
+LIFECYCLE_DESK = {
+    "DESK_HOURS": ALWAYS_QUEUE["DESK_HOURS"],
+    "DESK_WHEN_NO_AGENT": "message",
+    "DESK_IDLE_SECONDS": "0",
+    "DESK_AGENT_SLOW_SECONDS": "0",
+    "DESK_PRESENCE_GRACE_SECONDS": "2",
+    "DESK_AGENT_GONE_SECONDS": "3",
+    "DESK_TIMER_TICK_SECONDS": "0.2",
+}
+
+
 @dataclass
 class Bot:
     """Talks to the Rasa server over its REST channel and HTTP API."""
@@ -86,6 +99,8 @@ class Bot:
 AGENTS = {"2001": "王芳", "2002": "李强", "2003": "赵敏"}
 # Agents of the waiting stack, one conversation at a time each, so two visitors make them busy.
 WAITING_AGENTS = {"3001": "孙丽", "3002": "周杰"}
+# Agents of the lifecycle stack.
+LIFECYCLE_AGENTS = {"4001": "钱进", "4002": "吴敏"}
 AGENT_PASSWORD = "test-password-1"
 
 
@@ -147,6 +162,18 @@ def waiting_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         {**CONFIG, **WAITING_DESK, "DESK_RASA_RETRY_SECONDS": "0.5"},
         WAITING_AGENTS,
         capacity=1,
+    )
+
+
+@pytest.fixture(scope="session")
+def lifecycle_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A third product (LIFECYCLE_DESK) for presence, requeueing and who answers when: agents
+    come and go here without touching the other stacks' queues."""
+    yield from running_stack(
+        tmp_path_factory.mktemp("lifecycle-stack"),
+        {**CONFIG, **LIFECYCLE_DESK, "DESK_RASA_RETRY_SECONDS": "0.5"},
+        LIFECYCLE_AGENTS,
+        capacity=2,
     )
 
 

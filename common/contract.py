@@ -33,6 +33,9 @@ DELIVERY_ID_KEY: Final = "desk_delivery_id"  # the inbox item's id: delivered on
 DeskState = Literal["bot", "queued", "closed"]
 BOT_STATES: Final[Tuple[DeskState, ...]] = ("bot", "queued", "closed")
 
+# The handoff signal's slot with what the visitor said went wrong (a complaint heard first).
+COMPLAINT_SLOT: Final = "complaint_description"
+
 # Custom messages (`json_message`) the bot posts to the channel.
 HANDOFF_SIGNAL: Final = "handoff"
 CLOSED_SIGNAL: Final = "closed"

@@ -10,6 +10,7 @@ import secrets
 from typing import TYPE_CHECKING, Any, Dict
 
 from actions.privacy import mask_personal_data
+from common.contract import COMPLAINT_SLOT
 from desk.errors import DeskError
 from desk.waiting_store import WaitingStore
 
@@ -51,6 +52,27 @@ class Messages:
             conversation_id,
             mask_personal_data(str(fields["phone"])),
         )
+        await self.messages_changed()
+
+    async def record_complaint(self, conversation_id: str, ticket: Dict[str, Any]) -> None:
+        """Keeps a complaint no agent could take now as a 留言 (`kind: complaint`), with
+        whatever contact the visitor gave; the 留言 form the bot offers next may add one."""
+        slots = ticket.get("slots") or {}
+        record = {
+            "id": secrets.token_hex(8),
+            "kind": "complaint",
+            "conversation_id": conversation_id,
+            "name": str(slots.get("person_name") or ""),
+            "phone": str(slots.get("phone") or ""),
+            "message": str(slots.get(COMPLAINT_SLOT) or ""),
+            "reply_time": None,
+            "created_at": self.now(),
+            "handled": False,
+            "handled_by": None,
+            "handled_at": None,
+        }
+        await self.store.add_message(record)
+        logger.info("complaint kept as 留言 %s conversation=%s", record["id"], conversation_id)
         await self.messages_changed()
 
     async def messages_changed(self) -> None:

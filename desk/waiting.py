@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Literal, Sequence, Tuple
 
 from common.contract import (
     AFTER_HOURS_INTENT,
+    COMPLAINT_SLOT,
     IDLE_INTENT,
     LEAVE_QUEUE_PAYLOAD,
     NO_AGENT_INTENT,
@@ -104,18 +105,22 @@ class Waiting:
     async def handoff(self, conversation_id: str, ticket: Dict[str, Any]) -> None:
         """Routes a handoff: queued (busy or not), or the after-hours reply and 留言."""
         await self.timers.cancel("idle", conversation_id)
+        owner, _ = await self.desk.store.owner(conversation_id)
+        if owner in (State.QUEUED.value, State.AGENT.value):
+            await self.added_to_ticket(conversation_id, ticket)
+            return
         where = route(
             self.hours.is_open(self.moment()), await self.loads(), self.settings.when_no_agent
         )
         if where in OFFLINE_INTENTS:
+            if ticket["slots"].get(COMPLAINT_SLOT):
+                # The bot said the complaint was recorded: it is, as a 留言 an agent will find.
+                await self.desk.messages.record_complaint(conversation_id, ticket)
             await self.offline(conversation_id, OFFLINE_INTENTS[where])
             return
         ahead = await self.desk.store.open_ticket(conversation_id, ticket)
-        if ahead is None:  # already queued or with an agent: what the visitor added is kept
-            await self.desk.ticket_updated(conversation_id, ticket)
-            position = await self.store.position(conversation_id)
-            if position is not None:
-                await self.desk.system_line(conversation_id, "still_queued", position=position)
+        if ahead is None:  # queued or accepted meanwhile
+            await self.added_to_ticket(conversation_id, ticket)
             return
         logger.info(
             "ticket conversation=%s reason=%s route=%s ahead=%d",
@@ -129,6 +134,14 @@ class Waiting:
             await self.desk.system_line(conversation_id, "busy")
         await self.tell_position(conversation_id, ahead + 1, "queued")
         await self.queue_changed()
+
+    async def added_to_ticket(self, conversation_id: str, ticket: Dict[str, Any]) -> None:
+        """A handoff for a conversation already queued or with an agent: nothing new opens,
+        the ticket gets what the visitor added, and a waiting visitor hears their place."""
+        await self.desk.ticket_updated(conversation_id, ticket)
+        position = await self.store.position(conversation_id)
+        if position is not None:
+            await self.desk.system_line(conversation_id, "still_queued", position=position)
 
     async def offline(self, conversation_id: str, intent: str) -> None:
         """Back to the bot, which gives the hours and offers the 留言 form."""

@@ -1,6 +1,7 @@
 """The agent console's REST API (docs/desk.md): login, presence, queue, conversations, and the
 agents' service-language warnings (docs/compliance.md)."""
 
+import time
 from functools import wraps
 from typing import Any, Callable, Coroutine, Dict
 
@@ -9,7 +10,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from desk.auth import new_token, verify_password
-from desk.compliance_report import compliance_report
+from desk.compliance_report import compliance_day, compliance_report, days_ending
 from desk.errors import DeskError
 from desk.service import Desk
 from desk.store import PRESENCE_VALUES, Agent
@@ -115,6 +116,26 @@ async def queue(request: Request, agent: Agent) -> HTTPResponse:
 @authenticated
 async def canned(request: Request, agent: Agent) -> HTTPResponse:
     return response.json({"replies": desk_of(request).phrases.canned})
+
+
+@bp.get("/left")
+@authenticated
+async def left(request: Request, agent: Agent) -> HTTPResponse:
+    """Visitors whose last chat page closed while queued or with an agent, per day."""
+    desk = desk_of(request)
+    count = days_arg(request) or desk.settings.compliance_days
+    if not 1 <= count <= desk.settings.compliance_keep_days:
+        raise DeskError("malformed", f"天数须在1到{desk.settings.compliance_keep_days}之间")
+    today = compliance_day(time.time(), desk.settings.compliance_utc_offset_hours)
+    day_list = days_ending(today, count)
+    counts = await desk.store.left_counts(day_list)
+    return response.json(
+        {
+            "days": day_list,
+            "left_queued": [counts[d].get("left_queued", 0) for d in day_list],
+            "left_agent": [counts[d].get("left_agent", 0) for d in day_list],
+        }
+    )
 
 
 @bp.get("/compliance")

@@ -201,6 +201,7 @@ window.DeskView = (function () {
     row.dataset.messageId = m.id;
     var head = row.appendChild(el("div", "row-head"));
     head.appendChild(el("span", "name", m.name || "访客"));
+    if (m.kind === "complaint") head.appendChild(el("span", "reason", "投诉"));
     var time = head.appendChild(el("span", "time", fmtDateTime(m.created_at)));
     time.title = "留言时间";
     row.appendChild(el("div", "phone", m.phone || ""));

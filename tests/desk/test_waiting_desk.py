@@ -155,3 +155,47 @@ def test_outside_hours_the_bot_gets_the_hours_and_when_to_expect_a_reply(redis_u
     }
     # Rasa was never paused (the desk decides who answers): no resume before the intent.
     assert sent == [("intent", "c1", "EXTERNAL_after_hours", repr(entities))]
+
+
+COMPLAINT = {
+    "reason": "complaint",
+    "slots": {"complaint_description": "快递三天都没送到", "phone": "13812345678"},
+}
+
+
+def test_a_complaint_nobody_can_take_now_is_kept_as_a_message(redis_url: str) -> None:
+    """The bot said the complaint was recorded: outside the hours it is, as a 留言."""
+
+    async def scenario(desk: Desk, clock: Clock, rasa: RecordingRasa) -> Tuple[Any, ...]:
+        await desk.store.start_conversation("tok", "c1")
+        clock.now = 1_795_428_000.0  # 2026-11-23 (Monday) 18:00 in Shanghai
+        await desk.bot_message({"recipient_id": "c1", "custom": {"handoff": COMPLAINT}})
+        await settle(desk)
+        return await desk.waiting.store.messages("unhandled"), [s[2] for s in rasa.sent]
+
+    kept, sent = run_desk(redis_url, scenario)
+    assert [(m["kind"], m["message"], m["phone"], m["conversation_id"]) for m in kept] == [
+        ("complaint", "快递三天都没送到", "13812345678", "c1")
+    ]
+    assert sent == ["EXTERNAL_after_hours"]
+
+
+def test_a_handoff_while_queued_adds_to_the_ticket_and_opens_nothing(redis_url: str) -> None:
+    async def scenario(desk: Desk, clock: Clock, rasa: RecordingRasa) -> Tuple[Any, ...]:
+        await desk.store.start_conversation("tok", "c1")
+        clock.now = 1_795_400_000.0  # 2026-11-23 (Monday) 10:13 in Shanghai: open
+        signal = {"reason": "request_human", "slots": {}}
+        await desk.bot_message({"recipient_id": "c1", "custom": {"handoff": signal}})
+        first = await desk.store.ticket("c1")
+        await desk.bot_message({"recipient_id": "c1", "custom": {"handoff": COMPLAINT}})
+        await settle(desk)
+        lines = [e["text"] for e in await desk.store.transcript("c1")]
+        return first, await desk.store.ticket("c1"), await desk.store.queue(), lines
+
+    first, ticket, queue, lines = run_desk(redis_url, scenario, when_no_agent="queue")
+    assert ticket["queued_at"] == first["queued_at"] and len(queue) == 1
+    assert ticket["reasons"] == ["request_human", "complaint"]
+    assert ticket["reason_labels"] == ["要求人工", "投诉"]
+    assert ticket["slots"]["complaint_description"] == "快递三天都没送到"
+    phrases = load_phrases(ROOT / "domain.yml", "测试网")
+    assert lines[-1] == phrases.say("still_queued", position=1)

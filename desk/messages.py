@@ -7,16 +7,14 @@ agent marks it handled. Every console hears how many are unhandled (`messages_ch
 
 import logging
 import secrets
-from typing import TYPE_CHECKING, Any, Dict
+from typing import Any, Dict
 
 from actions.privacy import mask_personal_data
 from common.contract import COMPLAINT_SLOT
 from desk.errors import DeskError
+from desk.ports import DeskPort
+from desk.store import Agent
 from desk.waiting_store import WaitingStore
-
-if TYPE_CHECKING:
-    from desk.service import Desk
-    from desk.store import Agent
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +22,7 @@ logger = logging.getLogger(__name__)
 class Messages:
     """The desk's 留言: storing the bot's signal, the unhandled count, marking them handled."""
 
-    def __init__(self, desk: "Desk", store: WaitingStore) -> None:
+    def __init__(self, desk: DeskPort, store: WaitingStore) -> None:
         self.desk = desk
         self.store = store
 
@@ -81,7 +79,7 @@ class Messages:
             "messages_changed", {"unhandled": await self.store.unhandled_count()}
         )
 
-    async def mark_message(self, message_id: str, agent: "Agent", handled: bool) -> Dict[str, Any]:
+    async def mark_message(self, message_id: str, agent: Agent, handled: bool) -> Dict[str, Any]:
         record = await self.store.message(message_id)
         if record is None:
             raise DeskError("not_found", "留言不存在", 404)

@@ -8,13 +8,11 @@ desk/waiting_store.py, and the console's 满意度 panel shows a summary per age
 import logging
 import re
 import secrets
-from typing import TYPE_CHECKING, Any, Dict, List
+from typing import Any, Dict, List
 
 from desk.errors import DeskError
+from desk.ports import DeskPort
 from desk.waiting_store import WaitingStore
-
-if TYPE_CHECKING:
-    from desk.service import Desk
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +68,7 @@ def summarise_ratings(records: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 class Ratings:
     """The desk's rating behaviour: asking, the score, the comment, the summary."""
 
-    def __init__(self, desk: "Desk", store: WaitingStore) -> None:
+    def __init__(self, desk: DeskPort, store: WaitingStore) -> None:
         self.desk = desk
         self.settings = desk.settings
         self.store = store

@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, List
 import socketio
 
 from actions.privacy import mask_personal_data
-from common.contract import CLIENT_IP_KEY, OPENING_PAYLOAD, is_desk_only
+from common.contract import CLIENT_IP_KEY, COMPLAINT_SLOT, OPENING_PAYLOAD, is_desk_only
 from compliance.checker import Violation
 from compliance.checker import check as check_service_language
 from desk.compliance_report import compliance_day
@@ -31,11 +31,11 @@ from desk.messages import Messages
 from desk.phrases import Phrases
 from desk.presence import RENEW_SECONDS, ConsoleRegistry, VisitorSockets
 from desk.rasa_client import RasaClient
-from desk.ratings import Ratings
+from desk.ratings import BOT, Ratings
 from desk.settings import DeskSettings
 from desk.store import Agent, ComplianceKind, DeskStore, P
 from desk.timers import TimerLoop, Timers
-from desk.waiting import Waiting
+from desk.waiting import OFFLINE_INTENTS, Waiting
 
 logger = logging.getLogger(__name__)
 
@@ -239,8 +239,7 @@ class Desk:
         timers = Timers(store.redis)
         self.timers = timers
         self.waiting = Waiting(self, settings.working_hours(), timers)
-        # Annotated: desk/waiting.py uses `desk.ratings` across the import cycle (mypy).
-        self.ratings: Ratings = Ratings(self, self.waiting.store)
+        self.ratings = Ratings(self, self.waiting.store)
         self.messages: Messages = Messages(self, self.waiting.store)
         self.timer_loop = TimerLoop(
             timers,
@@ -286,6 +285,11 @@ class Desk:
                 {"from": "system", "ts": self.clock(), "text": self.phrases.closing},
             )
             await self.ratings.ask_rating(change.conversation_id, str(change.agent_id))
+
+        @on(Event.BOT_CLOSE)
+        async def bot_closed(change: Change) -> None:
+            if change.detail.get("reason") != "idle":  # nobody is there to rate
+                await self.ratings.ask_rating(change.conversation_id, BOT)
 
         @on(Event.LEAVE_QUEUE)
         async def left_queue(change: Change) -> None:
@@ -541,7 +545,10 @@ class Desk:
     async def open_ticket(self, conversation_id: str, signal: Dict[str, Any]) -> None:
         """Queues the conversation for an agent, or, if none can come, offers 留言 (waiting.py)."""
         ticket = new_ticket(conversation_id, signal, self.phrases, self.clock())
-        await self.waiting.handoff(conversation_id, ticket)
+        where = await self.waiting.handoff(conversation_id, ticket)
+        if where in OFFLINE_INTENTS and ticket["slots"].get(COMPLAINT_SLOT):
+            # The bot said the complaint was recorded: it is, as a 留言 an agent will find.
+            await self.messages.record_complaint(conversation_id, ticket)
 
     async def ticket_updated(self, conversation_id: str, update: Dict[str, Any]) -> None:
         """Adds to the open ticket; the queue or the owning agent sees it at once."""

@@ -22,11 +22,10 @@ any desk instance.
 
 import logging
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Dict, List, Literal, Sequence, Tuple
+from typing import Any, Dict, List, Literal, Sequence, Tuple
 
 from common.contract import (
     AFTER_HOURS_INTENT,
-    COMPLAINT_SLOT,
     IDLE_INTENT,
     LEAVE_QUEUE_PAYLOAD,
     NO_AGENT_INTENT,
@@ -36,14 +35,10 @@ from common.contract import (
 from common.hours import WorkingHours
 from desk.errors import DeskError
 from desk.lifecycle import Change, Event, State
-from desk.ratings import BOT
-from desk.store import P
+from desk.ports import DeskPort
+from desk.store import Agent, P
 from desk.timers import Timers
 from desk.waiting_store import WaitingStore
-
-if TYPE_CHECKING:
-    from desk.service import Desk
-    from desk.store import Agent
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +70,7 @@ def queue_update_due(told_at: float | None, now: float, interval: float) -> floa
 class Waiting:
     """The desk's waiting, idle and slow-agent behaviour."""
 
-    def __init__(self, desk: "Desk", hours: WorkingHours, timers: Timers) -> None:
+    def __init__(self, desk: DeskPort, hours: WorkingHours, timers: Timers) -> None:
         self.desk = desk
         self.settings = desk.settings
         self.store = WaitingStore(desk.store.redis)
@@ -102,26 +97,27 @@ class Waiting:
                     loads.append((agent.capacity, agent.active))
         return loads
 
-    async def handoff(self, conversation_id: str, ticket: Dict[str, Any]) -> None:
-        """Routes a handoff: queued (busy or not), or the after-hours reply and 留言."""
+    async def handoff(self, conversation_id: str, ticket: Dict[str, Any]) -> Route | None:
+        """Routes a handoff: queued (busy or not), or the after-hours reply and 留言.
+
+        Returns where it went, or None when the conversation was already queued or with an
+        agent (the ticket got what the visitor added).
+        """
         await self.timers.cancel("idle", conversation_id)
         owner, _ = await self.desk.store.owner(conversation_id)
         if owner in (State.QUEUED.value, State.AGENT.value):
             await self.added_to_ticket(conversation_id, ticket)
-            return
+            return None
         where = route(
             self.hours.is_open(self.moment()), await self.loads(), self.settings.when_no_agent
         )
         if where in OFFLINE_INTENTS:
-            if ticket["slots"].get(COMPLAINT_SLOT):
-                # The bot said the complaint was recorded: it is, as a 留言 an agent will find.
-                await self.desk.messages.record_complaint(conversation_id, ticket)
             await self.offline(conversation_id, OFFLINE_INTENTS[where])
-            return
+            return where
         ahead = await self.desk.store.open_ticket(conversation_id, ticket)
         if ahead is None:  # queued or accepted meanwhile
             await self.added_to_ticket(conversation_id, ticket)
-            return
+            return None
         logger.info(
             "ticket conversation=%s reason=%s route=%s ahead=%d",
             conversation_id,
@@ -134,6 +130,7 @@ class Waiting:
             await self.desk.system_line(conversation_id, "busy")
         await self.tell_position(conversation_id, ahead + 1, "queued")
         await self.queue_changed()
+        return where
 
     async def added_to_ticket(self, conversation_id: str, ticket: Dict[str, Any]) -> None:
         """A handoff for a conversation already queued or with an agent: nothing new opens,
@@ -246,12 +243,11 @@ class Waiting:
         await self.desk.delivery.enqueue(conversation_id, {"kind": "intent", "name": IDLE_INTENT})
 
     async def bot_closed(self, conversation_id: str, signal: Dict[str, Any]) -> None:
-        """The bot said its closing line: the conversation is closed, and rated unless idle."""
+        """The bot said its closing line: the conversation is closed (rated unless idle)."""
         await self.timers.cancel("idle", conversation_id)
-        if not await self.store.bot_closed(conversation_id):
-            return
-        if signal.get("reason") != "idle":
-            await self.desk.ratings.ask_rating(conversation_id, BOT)
+        if await self.store.bot_closed(conversation_id):
+            change = Change(conversation_id, Event.BOT_CLOSE, State.BOT, detail=signal)
+            await self.desk.lifecycle.changed(change)
 
     # Agents
 
@@ -276,7 +272,7 @@ class Waiting:
         )
         logger.info("agent slow conversation=%s agent=%s", conversation_id, agent_id)
 
-    async def confirm_close(self, conversation_id: str, agent: "Agent") -> Dict[str, Any]:
+    async def confirm_close(self, conversation_id: str, agent: Agent) -> Dict[str, Any]:
         """The agent's 请问还有什么可以帮您? before closing (seed 001); closing is allowed then."""
         question = self.desk.phrases.anything_else
         sent = await self.desk.agent_message(conversation_id, agent, question)

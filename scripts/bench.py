@@ -31,8 +31,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from desk.clients import AgentClient, Message, VisitorClient  # noqa: E402
-from desk.stack import ALWAYS_QUEUE, Stack  # noqa: E402
+from devtools.clients import AgentClient, Message, VisitorClient  # noqa: E402
+from devtools.stack import ALWAYS_QUEUE, Stack  # noqa: E402
 
 GREETING = "你好"  # after the opening line, always exactly one reply (utter_greet)
 TURNS_PER_CONVERSATION = 10

@@ -35,7 +35,7 @@ from actions.directory import Customer, SqliteDirectory  # noqa: E402
 from actions.directory_cli import generate_sample  # noqa: E402
 from actions.redis_connection import connect  # noqa: E402
 from actions.verification_limits import AttemptLimiter, Subject  # noqa: E402
-from desk.stack import ALWAYS_QUEUE, Stack  # noqa: E402
+from devtools.stack import ALWAYS_QUEUE, Stack  # noqa: E402
 
 WRONG_NAMES = ("张三丰", "李四光", "王小明")
 

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # endpoints.yml's key_prefix `rasa`, to which Rasa's RedisTrackerStore adds ":tracker:".
 KEY_PREFIX = "rasa:tracker:"
 FALLBACK = "nlu_fallback"
-EMBEDDED_REDIS = "redis://127.0.0.1:6390/0"  # `make run`'s, without REDIS_URL (desk/stack.py)
+EMBEDDED_REDIS = "redis://127.0.0.1:6390/0"  # `make run`'s, without REDIS_URL (devtools/stack.py)
 HEADER = (
     "# Messages the bot was unsure of (scripts/nlu_inbox.py), by the intent it found likeliest.\n"
     "# Check every label, then move the lines into data/nlu/<feature>.yml and retrain.\n"

@@ -95,7 +95,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     import redis as redis_client
 
-    from desk.stack import redis_server_binary
+    from devtools.stack import redis_server_binary
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -13,9 +13,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from actions.directory import SqliteDirectory
 from actions.directory_cli import generate_sample
-from desk.clients import AgentClient, Message, VisitorClient
 from desk.phrases import Phrases, load_phrases
-from desk.stack import ALWAYS_QUEUE, MODEL, Stack, StartError, free_port
+from devtools.clients import AgentClient, Message, VisitorClient
+from devtools.stack import ALWAYS_QUEUE, MODEL, Stack, StartError, free_port
 from tests.conftest import ROOT
 from tests.integration.crm import StandInCrm
 

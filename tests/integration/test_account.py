@@ -14,7 +14,7 @@ import pytest
 
 from actions.directory import Customer
 from desk.phrases import Phrases
-from desk.stack import Stack
+from devtools.stack import Stack
 from tests.integration.conftest import (
     CONFIG,
     WAIT,

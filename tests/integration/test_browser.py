@@ -12,7 +12,7 @@ import redis
 from playwright.sync_api import Page, expect
 
 from desk.phrases import Phrases
-from desk.stack import Stack
+from devtools.stack import Stack
 from tests.integration.conftest import AGENT_PASSWORD, AGENTS, OpenPage, queue_lines, release
 
 pytestmark = pytest.mark.integration

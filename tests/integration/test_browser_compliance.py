@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from compliance.checker import default_checker
 from desk.phrases import Phrases
-from desk.stack import Stack
+from devtools.stack import Stack
 from tests.integration.conftest import AGENT_PASSWORD, AGENTS, OpenPage, release
 from tests.integration.test_browser import conversation_id, open_chat, say
 

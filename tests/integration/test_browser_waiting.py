@@ -25,7 +25,7 @@ from playwright.sync_api import Page, expect
 from common.hours import ALWAYS_OPEN_TEXT
 from desk.phrases import Phrases
 from desk.ratings import RATING_LABELS
-from desk.stack import Stack
+from devtools.stack import Stack
 from tests.integration.conftest import (
     AGENT_PASSWORD,
     SLOTS,

@@ -11,9 +11,9 @@ from typing import Any, Callable, List, Tuple
 import aiohttp
 import pytest
 
-from desk.clients import AgentClient, Message, VisitorClient
 from desk.phrases import Phrases
-from desk.stack import Stack
+from devtools.clients import AgentClient, Message, VisitorClient
+from devtools.stack import Stack
 from tests.integration.conftest import (
     AGENT_PASSWORD,
     WAIT,

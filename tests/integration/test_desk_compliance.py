@@ -13,9 +13,9 @@ import pytest
 import redis
 
 from compliance.checker import check
-from desk.clients import AgentClient, Message, VisitorClient
 from desk.compliance_report import compliance_day
-from desk.stack import Stack
+from devtools.clients import AgentClient, Message, VisitorClient
+from devtools.stack import Stack
 from tests.integration.conftest import WAIT, logged_in, run
 
 pytestmark = pytest.mark.integration

@@ -14,10 +14,10 @@ import redis
 import requests
 from playwright.sync_api import Browser, expect
 
-from desk.clients import AgentClient, Message, VisitorClient
 from desk.phrases import Phrases
 from desk.service import masked_ticket
-from desk.stack import Stack
+from devtools.clients import AgentClient, Message, VisitorClient
+from devtools.stack import Stack
 from tests.integration.conftest import (
     AGENT_PASSWORD,
     WAIT,

@@ -12,9 +12,9 @@ import redis
 import requests
 import socketio
 
-from desk.clients import AgentClient, Message, VisitorClient
 from desk.phrases import Phrases
-from desk.stack import Stack
+from devtools.clients import AgentClient, Message, VisitorClient
+from devtools.stack import Stack
 from tests.integration.conftest import (
     AGENT_PASSWORD,
     WAIT,

@@ -12,9 +12,9 @@ import pytest
 import redis
 
 from common.contract import DELIVERY_ID_KEY
-from desk.clients import AgentClient, Message, VisitorClient
 from desk.phrases import Phrases
-from desk.stack import Stack
+from devtools.clients import AgentClient, Message, VisitorClient
+from devtools.stack import Stack
 from tests.integration.conftest import (
     AGENT_PASSWORD,
     WAIT,

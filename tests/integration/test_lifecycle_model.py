@@ -35,9 +35,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from desk.clients import AgentClient, VisitorClient
 from desk.lifecycle import State
-from desk.stack import Stack
+from devtools.clients import AgentClient, VisitorClient
+from devtools.stack import Stack
 from tests.integration.conftest import AGENT_PASSWORD, LIFECYCLE_DESK, release
 
 pytestmark = pytest.mark.integration

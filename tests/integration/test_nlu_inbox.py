@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from desk.stack import Stack
+from devtools.stack import Stack
 from scripts.nlu_inbox import main
 from tests.integration.conftest import Bot
 

@@ -11,11 +11,11 @@ from typing import Any, Callable, Dict, Iterator, List, Tuple
 import pytest
 import redis
 
-from desk.clients import AgentClient, Message, VisitorClient
 from desk.phrases import Phrases
 from desk.ratings import RATING_SKIP
-from desk.stack import Stack
 from desk.waiting import LEAVE_QUEUE
+from devtools.clients import AgentClient, Message, VisitorClient
+from devtools.stack import Stack
 from tests.integration.conftest import (
     AGENT_PASSWORD,
     WAIT,

@@ -20,7 +20,7 @@ import pytest
 import redis
 from playwright.sync_api import Browser, Page, Request, WebSocket, expect
 
-from desk.stack import Stack
+from devtools.stack import Stack
 from tests.conftest import ROOT
 from tests.integration.conftest import WAIT_MS
 

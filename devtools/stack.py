@@ -1,6 +1,6 @@
 """Starts the whole product on one machine: Redis, the action server, Rasa and the desk.
 
-`python -m desk.stack` (what `make run` calls) starts everything, waits until each part answers,
+`python -m devtools.stack` (what `make run` calls) starts everything, waits until each part answers,
 prints the chat page, the console and a demo agent's login, and stops everything on Ctrl-C.
 Tests and benchmarks use `Stack` to start the same processes on free ports.
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from rasa.__main__ import create_argument_parser
 
-from desk.stack import Stack
+from devtools.stack import Stack
 
 
 @pytest.mark.parametrize("token", ["-ldiaQtVJjxU5l-e_ke50", "--x", "plain_token"])

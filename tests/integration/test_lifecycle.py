@@ -213,7 +213,7 @@ def test_a_chat_whose_agent_vanished_goes_back_to_the_queue_first_in_line(
             status, _ = await gone.accept(str(first.conversation_id))
             assert status == 200
             await handed_off(second, phrases)
-            start = len(first.messages.items)
+            start, queues = len(first.messages.items), len(other.queues.items)
             await gone.sio.disconnect()  # the tab closed; no logout
             told = await first.messages.wait_for(
                 lambda m: m["text"] == phrases.say("queued", position=1), WAIT, start
@@ -222,6 +222,7 @@ def test_a_chat_whose_agent_vanished_goes_back_to_the_queue_first_in_line(
                 lambda q: [t["conversation_id"] for t in q["tickets"]][:1]
                 == [first.conversation_id],
                 WAIT,
+                queues,
             )
             order = [t["conversation_id"] for t in seen["tickets"]]
             return lines(first, start), order, told, str(first.conversation_id)
@@ -296,13 +297,19 @@ def test_an_item_rasa_already_has_is_not_delivered_again(
         cid = str(visitor.conversation_id)
         seen: Dict[str, Lines] = {}
         try:
-            await reply_to(visitor, "你们几点上班")
-            delivered = [
-                e
-                for e in lifecycle_bot.tracker(cid)["events"]
-                if e["event"] == "user" and e.get("text") == "你们几点上班"
-            ]
-            delivery_id = delivered[0]["metadata"][DELIVERY_ID_KEY]
+            start = len(visitor.messages.items)
+            await visitor.say("你们几点上班")  # the answer, then 请问还有什么可以帮您?
+            await visitor.messages.wait_for(
+                lambda m: m["text"] == text("utter_anything_else"), WAIT, start
+            )
+
+            def delivered() -> List[Dict[str, Any]]:
+                """The message's user events in the tracker (saved after the replies went)."""
+                events = lifecycle_bot.tracker(cid)["events"]
+                return [e for e in events if e["event"] == "user" and e["text"] == "你们几点上班"]
+
+            wait_until(lambda: bool(delivered()))
+            delivery_id = delivered()[0]["metadata"][DELIVERY_ID_KEY]
             for item_id, message in ((delivery_id, "你们几点上班"), ("never-sent", "你好")):
                 item = {"kind": "message", "text": message, "id": item_id}
                 start = len(visitor.messages.items)

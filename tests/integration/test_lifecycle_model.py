@@ -289,8 +289,8 @@ def test_random_sequences_of_visitors_and_agents_hold_the_invariants(
     run_state_machine_as_test(
         product,
         settings=settings(
-            max_examples=examples(3, "LIFECYCLE_SOAK_EXAMPLES"),
-            stateful_step_count=examples(12, "LIFECYCLE_SOAK_STEPS"),
+            max_examples=examples(5, "LIFECYCLE_SOAK_EXAMPLES"),
+            stateful_step_count=examples(15, "LIFECYCLE_SOAK_STEPS"),
             derandomize=True,  # the same sequences every run: a failure is reproducible
             deadline=None,
             phases=[Phase.generate],  # no shrinking: each step is a real round trip

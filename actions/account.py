@@ -21,13 +21,14 @@ from actions.identity import (
 from actions.normalize import find_account_number, normalize_address, normalize_name
 from actions.services import Services, services
 from actions.verification_limits import Subject, subjects_for
+from common.contract import CLIENT_IP_KEY
 
 
 def client_ip(events: Sequence[Mapping[str, Any]]) -> str | None:
     """The client IP the desk put in the latest visitor message's metadata, if any."""
     for event in reversed(events):
         if event.get("event") == "user":
-            ip = (event.get("metadata") or {}).get("client_ip")
+            ip = (event.get("metadata") or {}).get(CLIENT_IP_KEY)
             return ip if isinstance(ip, str) and ip else None
     return None
 

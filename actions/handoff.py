@@ -1,27 +1,56 @@
-"""Handing a conversation to a human: one action, one signal, then the bot falls silent."""
+"""Handing a conversation to a human: one action tells the visitor and sends one signal.
+
+The bot is never paused: the desk alone decides whether a visitor's message reaches Rasa (with
+an agent it never does), so nothing a fallback or a form reverts can leave the bot silent.
+"""
 
 import logging
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Literal, Mapping, Sequence
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ConversationPaused, EventType
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff_signal import HANDOFF_SLOTS, VERIFICATION_SLOTS, build_handoff_signal
 from actions.privacy import mask_personal_data
+from common.contract import DESK_STATE_KEY, HANDOFF_SIGNAL
 
 logger = logging.getLogger(__name__)
 
+HandoffResponse = Literal["utter_handoff", "utter_handoff_update"]
+
+
+def desk_state(events: Sequence[Mapping[str, Any]]) -> str | None:
+    """The conversation's state the desk put in the latest visitor message's metadata, if any.
+
+    `queued` while the visitor waits for an agent; `bot` or `closed` otherwise
+    (common/contract.py: `DeskState`).
+    """
+    for event in reversed(events):
+        if event.get("event") == "user":
+            state = (event.get("metadata") or {}).get(DESK_STATE_KEY)
+            return state if isinstance(state, str) and state else None
+    return None
+
+
+def handoff_response(state: str | None) -> HandoffResponse:
+    """What the visitor is told with the handoff signal.
+
+    `utter_handoff` (正在为您转接人工客服) for a new handoff; `utter_handoff_update` when the
+    visitor already waits for an agent (`queued`): what they added goes to the ticket the agent
+    will take, and they keep their place.
+    """
+    return "utter_handoff_update" if state == "queued" else "utter_handoff"
+
 
 class ActionHandoff(Action):
-    """Sends the handoff signal to the channel and pauses the bot for this conversation.
+    """Tells the visitor, then sends the handoff signal; the bot stays ready to answer.
 
-    The visitor has already been told (`utter_handoff`, in the rules). While paused, Rasa
-    records the visitor's messages but runs no action; the desk resumes the bot with a
-    `resume` event (docs/handoff.md). A paused Rasa predicts nothing more, not even
-    `action_listen`, so the action records it itself: otherwise the first message after
-    resuming would follow `action_handoff` directly and match no rule.
+    No `ConversationPaused` and no manual `action_listen`: the rules predict `action_listen`
+    next, and the desk does not send Rasa what the visitor writes to an agent. A visitor still
+    queued gets the queue's auto-replies from the desk and the bot's answers from Rasa; a second
+    handoff while queued updates their ticket (docs/handoff.md).
     """
 
     def name(self) -> str:
@@ -40,11 +69,14 @@ class ActionHandoff(Action):
             slots={name: tracker.get_slot(name) for name in HANDOFF_SLOTS + VERIFICATION_SLOTS},
             now=time.time(),
         )
+        response = handoff_response(desk_state(tracker.events))
         logger.info(
-            "handoff conversation=%s reason=%s last=%s",
+            "handoff conversation=%s reason=%s response=%s last=%s",
             signal["conversation_id"],
             signal["reason"],
+            response,
             mask_personal_data(signal["summary"]["last_visitor_message"] or ""),
         )
-        dispatcher.utter_message(json_message={"handoff": signal})
-        return [ConversationPaused(), ActionExecuted("action_listen")]
+        dispatcher.utter_message(response=response)
+        dispatcher.utter_message(json_message={HANDOFF_SIGNAL: signal})
+        return []

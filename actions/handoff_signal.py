@@ -6,6 +6,8 @@ plain function over rasa-sdk tracker events (dicts), so it is tested without Ras
 
 from typing import Any, Dict, List, Literal, Mapping, Sequence, TypedDict
 
+from common.contract import COMPLAINT_SLOT
+
 HANDOFF_SIGNAL_VERSION = 1
 
 Reason = Literal[
@@ -21,8 +23,12 @@ REASON_BY_INTENT: Dict[str, Reason] = {
     "complain": "complaint",
     "account_lookup": "account_lookup",
 }
-# Slots the agent needs to see, in this order.
-HANDOFF_SLOTS = ("person_name", "phone", "account_number")
+# Slots the agent needs to see, in this order: the contact details NLU found, and what a
+# complaining visitor said happened (complaint_form, actions/feedback.py).
+HANDOFF_SLOTS = ("person_name", "phone", "account_number", COMPLAINT_SLOT)
+# The complaint form's question and the line that records the complaint (data/rules/feedback.yml).
+COMPLAINT_QUESTION = "utter_ask_complaint_description"
+COMPLAINT_RECORDED = "utter_complaint_recorded"
 # Slots the signal's `verification` is built from (not sent as they are).
 VERIFICATION_SLOTS = ("verification_status", "verification_method")
 
@@ -150,13 +156,17 @@ def handoff_reason(
     """Why the conversation goes to a human.
 
     A verification that just succeeded (`current_turn`: what the bot said since the visitor's
-    latest message) hands over a verified visitor. A complaint or an account lookup says so
-    itself; a visitor accepting a human the bot offered (`bot_turn`: what the bot said before
-    that message) was offered it because verification was exhausted, repeated
-    misunderstanding or insults; anything else is an explicit request.
+    latest message) hands over a verified visitor. A complaint is one whether it was just
+    recorded (`utter_complaint_recorded`, whatever the description's intent), the visitor was
+    asked to describe it and asked for a human instead (`bot_turn`: what the bot said before
+    that message), or the message itself complains. An account lookup says so itself; a
+    visitor accepting a human the bot offered was offered it because verification was
+    exhausted, repeated misunderstanding or insults; anything else is an explicit request.
     """
     if "utter_verification_succeeded" in current_turn:
         return "account_verified"
+    if COMPLAINT_RECORDED in current_turn or COMPLAINT_QUESTION in bot_turn:
+        return "complaint"
     if intent in REASON_BY_INTENT:
         return REASON_BY_INTENT[intent]
     if "utter_offer_human" in bot_turn:

@@ -14,14 +14,21 @@
 | DIRECTORY_TOKEN               | (none)                   | bearer token for DIRECTORY_URL   |
 | DIRECTORY_TIMEOUT_SECONDS     | 5                        | longest a CRM lookup may take    |
 | DIRECTORY_PATH                | var/directory.sqlite3    | the SQLite customer directory    |
+| DESK_HOURS                    | seed 004's hours         | the agents' weekly working hours |
+| DESK_HOLIDAYS                 | (none)                   | days the agents do not work      |
+| DESK_TIMEZONE                 | Asia/Shanghai            | the zone of the working hours    |
 
-Limits are counted by the action server, never by the model (docs/verification.md).
+Limits are counted by the action server, never by the model (docs/verification.md). The three
+DESK_ variables are the desk's own (desk/settings.py, same defaults; syntax in common/hours.py):
+the bot tells visitors the hours the desk routes handoffs by.
 """
 
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
+
+from common.hours import DEFAULT_HOURS_SPEC, DEFAULT_TIME_ZONE, WorkingHours
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +49,13 @@ class Settings:
     directory_token: str | None = None
     directory_timeout_seconds: float = 5.0
     directory_path: Path = ROOT / "var" / "directory.sqlite3"
+    hours: str = DEFAULT_HOURS_SPEC
+    holidays: str = ""
+    timezone: str = DEFAULT_TIME_ZONE
+
+    def working_hours(self) -> WorkingHours:
+        """The agents' working hours; ValueError names what in the settings is wrong."""
+        return WorkingHours.from_settings(self.hours, self.holidays, self.timezone)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -88,4 +102,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "DIRECTORY_TIMEOUT_SECONDS", defaults.directory_timeout_seconds
         ),
         directory_path=Path(pick("DIRECTORY_PATH", str(defaults.directory_path))),
+        hours=pick("DESK_HOURS", defaults.hours),
+        holidays=pick("DESK_HOLIDAYS", defaults.holidays),
+        timezone=pick("DESK_TIMEZONE", defaults.timezone),
     )

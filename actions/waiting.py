@@ -6,26 +6,31 @@ visitor stays silent after the bot's last line, and `EXTERNAL_after_hours` or
 it; the bot answers with the rules of data/rules/waiting.yml and tells the desk what happened
 with two custom messages, `closed` and `leave_message`. Contract: docs/handoff.md, "Waiting and
 working hours". The plain functions below are tested without Rasa.
+
+A visitor who gives a phone number without a request (`inform`, typically after the advertising
+FAQ asked for a name and a phone) leaves a 留言 the same way: `action_start_leave_message`
+prefills the form from the message and works out when to expect the call (data/rules/general.yml).
 """
 
 import logging
 import re
 import unicodedata
-from typing import Any, Dict, List, Literal, Mapping, Sequence, TypedDict
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Literal, Mapping, Sequence, TypedDict
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.account import validated
+from actions.account import latest_entity, validated
 from actions.normalize import halfwidth
 from actions.privacy import mask_personal_data
+from actions.settings import Settings, load_settings
 from actions.surnames import NOT_NAMES
+from common.contract import CLOSED_SIGNAL, IDLE_INTENT, LEAVE_MESSAGE_SIGNAL
 
 logger = logging.getLogger(__name__)
-
-IDLE_INTENT = "EXTERNAL_idle"
 # Seed 000 (无声电话): the greeting is repeated twice, then the call is closed.
 IDLE_NUDGES = 2
 
@@ -96,7 +101,7 @@ def close_reason(latest_intent: str | None) -> CloseReason:
 
 def closed_signal(reason: CloseReason) -> Dict[str, Closed]:
     """The custom message that tells the desk the bot closed the conversation."""
-    return {"closed": Closed(by="bot", reason=reason)}
+    return {CLOSED_SIGNAL: Closed(by="bot", reason=reason)}
 
 
 # ---- Leaving a message --------------------------------------------------------------------
@@ -224,6 +229,30 @@ def build_left_message(
     return left, []
 
 
+def prefilled_message(person_name: str | None, phone: str | None) -> Dict[str, str]:
+    """The leave-message form's answers a message already gives (NLU's `person_name` and
+    `phone` entities), normalised; a value the form would refuse is left for it to ask."""
+    found = {
+        "message_name": normalize_contact_name(person_name) if person_name else None,
+        "message_phone": normalize_contact_phone(phone) if phone else None,
+    }
+    return {slot: value for slot, value in found.items() if value is not None}
+
+
+def reply_time_at(settings: Settings, moment: datetime) -> str | None:
+    """When a visitor who leaves a message at `moment` can expect the call, as the desk says it
+    in `EXTERNAL_after_hours` (common/hours.py); None, logged, if the hours are misconfigured."""
+    try:
+        return settings.working_hours().reply_time(moment)
+    except ValueError as error:
+        logger.error("DESK_HOURS, DESK_HOLIDAYS or DESK_TIMEZONE is invalid: %s", error)
+        return None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 # ---- Actions ------------------------------------------------------------------------------
 
 
@@ -344,6 +373,36 @@ class ActionLeaveMessage(Action):
             mask_personal_data(left["phone"]),
             len(left["message"]),
         )
-        dispatcher.utter_message(json_message={"leave_message": left})
+        dispatcher.utter_message(json_message={LEAVE_MESSAGE_SIGNAL: left})
         dispatcher.utter_message(response="utter_message_left")
         return [SlotSet(slot, None) for slot in MESSAGE_SLOTS]
+
+
+class ActionStartLeaveMessage(Action):
+    """Starts a 留言 from a message that gives a phone number without a request.
+
+    Why a 留言 rather than "您的信息已收到": nothing else keeps a contact. Slots die with the
+    conversation and reach a human only in a handoff; a 留言 is stored by the desk and listed in
+    the console, so the promise "专员会与您联系" (seed 004, advertising enquiries) is kept.
+    Prefills `message_name` and `message_phone` from the message's entities (the form asks for
+    the rest) and sets `reply_time` for now: the desk only sends one with its after-hours
+    intents, and `utter_message_left` must not repeat a stale one or the domain's 上班后.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] = _utc_now) -> None:
+        self.clock = clock
+
+    def name(self) -> str:
+        return "action_start_leave_message"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        found = prefilled_message(
+            latest_entity(tracker, "person_name"), latest_entity(tracker, "phone")
+        )
+        events: List[EventType] = [SlotSet(slot, value) for slot, value in found.items()]
+        reply_time = reply_time_at(load_settings(), self.clock())
+        if reply_time is not None:
+            events.append(SlotSet("reply_time", reply_time))
+        return events

@@ -61,6 +61,7 @@ def test_the_visitor_is_addressed_as_nin(domain: Dict[str, Any]) -> None:
         ("utter_closing", "有您的支持我们会做得更好!祝您生活愉快!再见"),
         ("utter_calm_down", "对不起,我为我们的工作给您带来的麻烦深表歉意"),
         ("utter_complaint_recorded", "您提出的问题,我们已经详细做下记录"),
+        ("utter_ask_complaint_description", "给您添麻烦了!您是否能将详细情况告诉我?"),
         ("utter_anything_else", "请问还有什么可以帮您?"),
         ("utter_handoff", "正在为您转接人工客服"),
     ],

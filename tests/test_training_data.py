@@ -170,3 +170,34 @@ def test_the_name_features_are_the_generated_ones() -> None:
 def test_the_name_feature_matches_whole_names_only(text: str, matches: bool) -> None:
     [pattern] = _feature_blocks("regex")["name_only"]
     assert bool(re.search(pattern, text)) is matches
+
+
+def _dialogue_files() -> List[Path]:
+    """Every rule, story and end-to-end test story file."""
+    data = ROOT / "data"
+    return [
+        *sorted((data / "rules").glob("*.yml")),
+        *sorted((data / "stories").glob("*.yml")),
+        *sorted((ROOT / "tests" / "e2e").glob("test_*.yml")),
+    ]
+
+
+def test_the_handoff_line_is_the_actions_own() -> None:
+    """action_handoff says utter_handoff or utter_handoff_update itself (a queued visitor gets
+    the second): a rule or story saying it first would make the visitor read it twice."""
+    said = [
+        (path.name, block.get("rule") or block.get("story"))
+        for path in _dialogue_files()
+        for key in ("rules", "stories")
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get(key) or []
+        for step in block["steps"]
+        if step.get("action") in ("utter_handoff", "utter_handoff_update")
+    ]
+    assert said == []
+
+
+def test_no_response_claims_what_nothing_keeps() -> None:
+    """utter_info_noted said 您的信息已收到 though nothing kept what was given."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert "utter_info_noted" not in domain["responses"]
+    assert all("已收到" not in v["text"] for vs in domain["responses"].values() for v in vs)

@@ -1,9 +1,8 @@
 from typing import Any, Dict, List
 
 import pytest
-from rasa_sdk.events import ActionExecuted, ConversationPaused
 
-from actions.handoff import ActionHandoff
+from actions.handoff import ActionHandoff, desk_state, handoff_response
 from actions.handoff_signal import (
     build_handoff_signal,
     current_bot_turn,
@@ -24,7 +23,7 @@ def conversation() -> List[Dict[str, Any]]:
         {"event": "action", "name": "utter_opening"},
         bot_event("您好!这里是示例网,很高兴为您服务,有什么可以帮到您?", "utter_opening"),
         user_event("我手机13812345678", "inform"),
-        bot_event("好的,您的信息已收到。请问您需要办理什么业务?", "utter_info_noted"),
+        bot_event("好的,请问您需要咨询或办理什么业务?……", "utter_how_can_i_help"),
         user_event("转人工", "request_human"),
         bot_event("正在为您转接人工客服,请您稍等。", "utter_handoff"),
     ]
@@ -36,7 +35,7 @@ def test_transcript_lists_every_message_in_order() -> None:
         ("visitor", "greet", None),
         ("bot", None, "utter_opening"),
         ("visitor", "inform", None),
-        ("bot", None, "utter_info_noted"),
+        ("bot", None, "utter_how_can_i_help"),
         ("visitor", "request_human", None),
         ("bot", None, "utter_handoff"),
     ]
@@ -99,6 +98,23 @@ def test_handoff_reason(intent: str, turn: List[str], reason: str) -> None:
     assert handoff_reason(intent, turn) == reason
 
 
+@pytest.mark.parametrize(
+    ("intent", "turn", "current"),
+    [
+        # the description's own intent does not matter once the complaint is recorded
+        ("nlu_fallback", ["utter_ask_complaint_description"], ["utter_complaint_recorded"]),
+        ("inform", ["utter_ask_complaint_description"], ["utter_complaint_recorded"]),
+        # asked what happened, the visitor asked for a human instead
+        ("request_human", ["utter_ask_complaint_description"], []),
+        ("request_human", ["utter_still_there", "utter_ask_complaint_description"], []),
+    ],
+)
+def test_a_complaint_heard_by_the_form_is_the_reason(
+    intent: str, turn: List[str], current: List[str]
+) -> None:
+    assert handoff_reason(intent, turn, current) == "complaint"
+
+
 def test_a_verification_that_just_succeeded_is_the_reason() -> None:
     current = ["utter_verification_succeeded", "utter_handoff"]
     assert handoff_reason("inform", ["utter_ask_verification_fact"], current) == (
@@ -150,7 +166,6 @@ def test_action_attaches_a_verified_account(dispatcher, tracker_factory, domain)
         bot_event("请您再提供一项……", "utter_ask_verification_fact"),
         user_event("王芳", "inform"),
         bot_event("感谢您的耐心配合……", "utter_verification_succeeded"),
-        bot_event("正在为您转接人工客服……", "utter_handoff"),
     ]
     slots = {
         "account_number": "5108293746",
@@ -158,14 +173,19 @@ def test_action_attaches_a_verified_account(dispatcher, tracker_factory, domain)
         "verification_method": "name",
     }
     ActionHandoff().run(dispatcher, tracker_factory(slots=slots, events=events), domain)
-    signal = dispatcher.messages[0]["custom"]["handoff"]
+    signal = dispatcher.messages[1]["custom"]["handoff"]
     assert signal["reason"] == "account_verified"
     assert signal["verification"] == {
         "status": "verified",
         "account_number": "5108293746",
         "method": "name",
     }
-    assert signal["slots"] == {"person_name": None, "phone": None, "account_number": "5108293746"}
+    assert signal["slots"] == {
+        "person_name": None,
+        "phone": None,
+        "account_number": "5108293746",
+        "complaint_description": None,
+    }
 
 
 def test_summary() -> None:
@@ -190,7 +210,12 @@ def test_signal() -> None:
         "conversation_id": "visitor-1",
         "reason": "request_human",
         "intent": "request_human",
-        "slots": {"person_name": None, "phone": "13812345678", "account_number": None},
+        "slots": {
+            "person_name": None,
+            "phone": "13812345678",
+            "account_number": None,
+            "complaint_description": None,
+        },
         "verification": None,
         "summary": summarize(transcript(events)),
         "transcript": transcript(events),
@@ -198,16 +223,22 @@ def test_signal() -> None:
     }
 
 
-def test_action_sends_the_signal_and_pauses(dispatcher, tracker_factory, domain) -> None:
-    history = conversation()
+def test_action_tells_the_visitor_sends_the_signal_and_does_not_pause(
+    dispatcher, tracker_factory, domain
+) -> None:
+    history = conversation()[:-1]  # the rules no longer say utter_handoff: the action does
     tracker = tracker_factory(slots={"phone": "13812345678", "person_name": "张伟"}, events=history)
 
     events = ActionHandoff().run(dispatcher, tracker, domain)
 
-    assert events == [ConversationPaused(), ActionExecuted("action_listen")]
-    assert len(dispatcher.messages) == 1
-    signal = dispatcher.messages[0]["custom"]["handoff"]
-    assert dispatcher.messages[0]["text"] is None
+    # No ConversationPaused and no manual action_listen: a fallback's UserUtteranceReverted
+    # could pop the desk's resume and leave the bot silent; the rules predict action_listen.
+    assert events == []
+    assert [(m["response"], m["text"]) for m in dispatcher.messages] == [
+        ("utter_handoff", None),
+        (None, None),
+    ]
+    signal = dispatcher.messages[1]["custom"]["handoff"]
     assert signal["conversation_id"] == "visitor-1"
     assert signal["reason"] == "request_human"
     assert signal["intent"] == "request_human"
@@ -215,8 +246,77 @@ def test_action_sends_the_signal_and_pauses(dispatcher, tracker_factory, domain)
         "person_name": "张伟",
         "phone": "13812345678",
         "account_number": None,
+        "complaint_description": None,
     }
     assert signal["transcript"] == transcript(history)
+
+
+def queued(event: Dict[str, Any], state: str = "queued") -> Dict[str, Any]:
+    """`event` with the metadata the desk attaches to a visitor message."""
+    return {**event, "metadata": {"client_ip": "203.0.113.7", "desk_state": state}}
+
+
+@pytest.mark.parametrize(
+    ("events", "state"),
+    [
+        ([], None),
+        ([user_event("转人工", "request_human")], None),
+        ([queued(user_event("转人工", "request_human"), "bot")], "bot"),
+        ([queued(user_event("转人工", "request_human"))], "queued"),
+        # only the latest visitor message counts: the visitor was queued, now is not
+        (
+            [queued(user_event("转人工", "request_human")), user_event("你好", "greet")],
+            None,
+        ),
+        ([user_event("你好", "greet"), queued(user_event("转人工", "request_human"))], "queued"),
+        # bot lines after the message do not hide it
+        ([queued(user_event("转人工", "request_human")), bot_event("……", "utter_faq")], "queued"),
+        ([{**user_event("转人工", "request_human"), "metadata": {"desk_state": ""}}], None),
+        ([{**user_event("转人工", "request_human"), "metadata": {"desk_state": 3}}], None),
+    ],
+)
+def test_desk_state_of_the_latest_visitor_message(
+    events: List[Dict[str, Any]], state: str | None
+) -> None:
+    assert desk_state(events) == state
+
+
+@pytest.mark.parametrize(
+    ("state", "response"),
+    [
+        (None, "utter_handoff"),
+        ("bot", "utter_handoff"),
+        ("closed", "utter_handoff"),
+        ("queued", "utter_handoff_update"),
+    ],
+)
+def test_handoff_response(state: str | None, response: str) -> None:
+    assert handoff_response(state) == response
+
+
+def test_a_queued_visitor_is_told_their_addition_went_to_the_agent(
+    dispatcher, tracker_factory, domain
+) -> None:
+    events = [
+        user_event("我要投诉", "complain"),
+        bot_event("对不起,给您添麻烦了!……", "utter_ask_complaint_description"),
+        queued(user_event("快递三天都没送到", "complain")),
+        bot_event("您好,您提出的问题,我们已经详细做下记录……", "utter_complaint_recorded"),
+    ]
+    slots = {"complaint_description": "快递三天都没送到"}
+
+    result = ActionHandoff().run(dispatcher, tracker_factory(slots=slots, events=events), domain)
+
+    assert result == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_update", None]
+    signal = dispatcher.messages[1]["custom"]["handoff"]  # still sent: the desk updates the ticket
+    assert signal["reason"] == "complaint"
+    assert signal["slots"]["complaint_description"] == "快递三天都没送到"
+
+
+def test_the_handoff_responses_exist(domain: Dict[str, Any]) -> None:
+    assert "正在为您转接人工客服" in domain["responses"]["utter_handoff"][0]["text"]
+    assert "排队" in domain["responses"]["utter_handoff_update"][0]["text"]
 
 
 def test_action_log_line_masks_numbers(dispatcher, tracker_factory, domain, caplog) -> None:

@@ -5,6 +5,7 @@ Plain functions and actions without a server: exact events, response names and c
 
 import asyncio
 import logging
+from datetime import datetime, timezone
 from typing import Any, Dict, List
 
 import pytest
@@ -12,14 +13,15 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.settings import Settings
 from actions.waiting import (
-    IDLE_INTENT,
     MESSAGE_MAX_CHARS,
     MESSAGE_SLOTS,
     NAME_MAX_CHARS,
     ActionCountIdle,
     ActionEndConversation,
     ActionLeaveMessage,
+    ActionStartLeaveMessage,
     ValidateLeaveMessageForm,
     build_left_message,
     close_reason,
@@ -29,8 +31,12 @@ from actions.waiting import (
     normalize_contact_name,
     normalize_contact_phone,
     normalize_message_text,
+    prefilled_message,
+    reply_time_at,
     visible_text,
 )
+from common.contract import IDLE_INTENT
+from common.hours import ALWAYS_OPEN_TEXT
 from tests.conftest import TrackerFactory, bot_event, user_event
 
 EXTERNAL_INTENTS = ["EXTERNAL_idle", "EXTERNAL_after_hours", "EXTERNAL_no_agent"]
@@ -483,6 +489,93 @@ def test_an_incomplete_message_is_not_sent_and_the_form_asks_again(
     assert events == [SlotSet("message_phone", None), FollowupAction("leave_message_form")]
 
 
+# ---- A phone number given without a request becomes a 留言 --------------------------------
+
+# Tuesday 2026-11-24, 10:00 and 20:00 in Shanghai (02:00 and 12:00 UTC).
+MORNING = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)
+EVENING = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("name", "phone", "found"),
+    [
+        (None, "13698765432", {"message_phone": "13698765432"}),
+        ("李建国", "135-8765-4321", {"message_name": "李建国", "message_phone": "13587654321"}),
+        ("王芳", None, {"message_name": "王芳"}),
+        # what the form would refuse is left for it to ask
+        ("好的", "12345", {}),
+        (None, None, {}),
+    ],
+)
+def test_prefilled_message(name: str | None, phone: str | None, found: Dict[str, str]) -> None:
+    assert prefilled_message(name, phone) == found
+
+
+@pytest.mark.parametrize(
+    ("moment", "reply_time"), [(MORNING, "今天17:00前"), (EVENING, "明天(11月25日 周三)8:30以后")]
+)
+def test_reply_time_is_the_desks(moment: datetime, reply_time: str) -> None:
+    assert reply_time_at(Settings(), moment) == reply_time
+
+
+def test_reply_time_of_misconfigured_hours_is_none(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="actions.waiting"):
+        assert reply_time_at(Settings(timezone="Mars/Olympus"), MORNING) is None
+    assert "Mars/Olympus" in caplog.text
+
+
+def start_leave_message(tracker: Tracker) -> tuple[List[Dict[str, Any]], List[Dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    action = ActionStartLeaveMessage(clock=lambda: EVENING)
+    events: List[Dict[str, Any]] = action.run(dispatcher, tracker, {})
+    return events, dispatcher.messages
+
+
+def phone_given(text: str, **entities: str) -> Dict[str, Any]:
+    found = [{"entity": entity, "value": value} for entity, value in entities.items()]
+    return user_event(text, "inform", entities=found)
+
+
+def test_a_phone_number_starts_a_message_prefilled_from_the_entities(
+    tracker_factory: TrackerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DESK_HOURS", "DESK_HOLIDAYS", "DESK_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    message = phone_given("我叫李建国 手机13587654321", person_name="李建国", phone="13587654321")
+    events, messages = start_leave_message(tracker_factory(events=[message]))
+    assert events == [
+        SlotSet("message_name", "李建国"),
+        SlotSet("message_phone", "13587654321"),
+        SlotSet("reply_time", "明天(11月25日 周三)8:30以后"),
+    ]
+    assert messages == []  # the rules and the form speak
+
+
+def test_the_reply_time_follows_the_configured_hours(
+    tracker_factory: TrackerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DESK_HOURS", "mon-sun 00:00-24:00")
+    message = phone_given("我的手机号是13698765432", phone="13698765432")
+    events, _ = start_leave_message(tracker_factory(events=[message]))
+    assert events == [
+        SlotSet("message_phone", "13698765432"),
+        SlotSet("reply_time", ALWAYS_OPEN_TEXT),
+    ]
+
+
+def test_an_earlier_name_is_not_taken_for_the_visitors(tracker_factory: TrackerFactory) -> None:
+    # a name NLU found in an earlier message (a complaint about 张伟) is not the visitor's
+    events = [
+        user_event(
+            "我要投诉客服张伟", "complain", entities=[{"entity": "person_name", "value": "张伟"}]
+        ),
+        phone_given("电话18655556666", phone="18655556666"),
+    ]
+    found, _ = start_leave_message(tracker_factory(slots={"person_name": "张伟"}, events=events))
+    assert SlotSet("message_name", "张伟") not in found
+    assert found[0] == SlotSet("message_phone", "18655556666")
+
+
 # ---- The domain holds what the actions and the desk rely on -------------------------------
 
 
@@ -541,6 +634,7 @@ def test_the_actions_are_registered(domain: Dict[str, Any]) -> None:
         ActionEndConversation(),
         ValidateLeaveMessageForm(),
         ActionLeaveMessage(),
+        ActionStartLeaveMessage(),
     ):
         assert action.name() in domain["actions"]
 

@@ -86,15 +86,6 @@ class Bot:
         tracker: Dict[str, Any] = response.json()
         return tracker
 
-    def resume(self, sender: str) -> None:
-        response = requests.post(
-            f"{self.url}/conversations/{sender}/tracker/events",
-            json={"event": "resume"},
-            params={"token": self.token},
-            timeout=30,
-        )
-        response.raise_for_status()
-
 
 AGENTS = {"2001": "王芳", "2002": "李强", "2003": "赵敏"}
 # Agents of the waiting stack, one conversation at a time each, so two visitors make them busy.

@@ -29,7 +29,7 @@ from actions.directory import (
     open_directory,
 )
 from actions.normalize import normalize_account_number
-from actions.settings import load_settings
+from actions.settings import Settings
 
 # Sample data for `generate_sample`.
 _SURNAMES = (
@@ -155,7 +155,7 @@ async def _show(directory: Directory, account_number: str) -> Customer | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The operators' command line; returns the exit status."""
-    settings = load_settings()
+    settings = Settings.from_env()
     parser = argparse.ArgumentParser(
         prog="python -m actions.directory_cli", description="The customer directory."
     )

@@ -13,8 +13,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff_signal import HANDOFF_SLOTS, VERIFICATION_SLOTS, build_handoff_signal
-from actions.privacy import mask_personal_data
 from common.contract import DESK_STATE_KEY, HANDOFF_SIGNAL
+from compliance.masking import mask_personal_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class ActionHandoff(Action):
             signal["conversation_id"],
             signal["reason"],
             response,
-            mask_personal_data(signal["summary"]["last_visitor_message"] or ""),
+            mask_personal_numbers(signal["summary"]["last_visitor_message"] or ""),
         )
         dispatcher.utter_message(response=response)
         dispatcher.utter_message(json_message={HANDOFF_SIGNAL: signal})

@@ -12,8 +12,8 @@ from typing import Literal, Sequence
 
 from actions.directory import Customer, Directory, DirectoryError
 from actions.normalize import find_phone_last4, normalize_name
-from actions.privacy import mask_personal_data
 from actions.verification_limits import AttemptLimiter, Subject
+from compliance.masking import mask_personal_numbers
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ async def check_identity(
     answer, gives the attempt back; a mismatch keeps it.
     """
     reservation = await limiter.reserve(subjects)
-    masked = mask_personal_data(account_number)
+    masked = mask_personal_numbers(account_number)
     if not reservation.granted:
         logger.info("verification refused account=%s limit=%s", masked, reservation.blocked_by)
         return CheckResult(Outcome.LOCKED, 0, reservation.blocked_by)
@@ -128,7 +128,7 @@ async def check_by_name_and_address(
     if len(found) == 1:
         await limiter.release(subjects, reservation)
         account_number = found[0].account_number
-        logger.info("reverse lookup passed account=%s", mask_personal_data(account_number))
+        logger.info("reverse lookup passed account=%s", mask_personal_numbers(account_number))
         return CheckResult(Outcome.VERIFIED, reservation.remaining + 1, None, account_number)
     logger.info("reverse lookup failed matches=%d remaining=%d", len(found), reservation.remaining)
     return _failed(reservation.remaining)

@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 
 from actions.directory import Directory, open_directory
-from actions.redis_connection import connect
-from actions.settings import Settings, load_settings
+from actions.settings import Settings
 from actions.verification_limits import AttemptLimiter
+from common.redis_connection import connect
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ def services() -> Services:
     """This process's services, created from the environment the first time they are needed."""
     global _services
     if _services is None:
-        settings = load_settings()
+        settings = Settings.from_env()
         _services = Services(
             settings, AttemptLimiter(connect(settings.redis_url)), open_directory(settings)
         )

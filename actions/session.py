@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.settings import Settings, load_settings
+from actions.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class ActionSessionStart(Action):
         tracker: Tracker,
         domain: Dict[str, Any],
     ) -> List[EventType]:
-        settings = load_settings()
+        settings = Settings.from_env()
         events: List[EventType] = [SessionStarted()]
         events += [
             SlotSet(slot, tracker.get_slot(slot))

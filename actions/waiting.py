@@ -25,10 +25,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.account import latest_entity, validated
 from actions.normalize import halfwidth
-from actions.privacy import mask_personal_data
-from actions.settings import Settings, load_settings
+from actions.settings import Settings
 from actions.surnames import NOT_NAMES
 from common.contract import CLOSED_SIGNAL, IDLE_INTENT, LEAVE_MESSAGE_SIGNAL
+from compliance.masking import mask_personal_numbers
 
 logger = logging.getLogger(__name__)
 # Seed 000 (无声电话): the greeting is repeated twice, then the call is closed.
@@ -370,7 +370,7 @@ class ActionLeaveMessage(Action):
         logger.info(
             "leave_message conversation=%s phone=%s chars=%d",
             tracker.sender_id,
-            mask_personal_data(left["phone"]),
+            mask_personal_numbers(left["phone"]),
             len(left["message"]),
         )
         dispatcher.utter_message(json_message={LEAVE_MESSAGE_SIGNAL: left})
@@ -402,7 +402,7 @@ class ActionStartLeaveMessage(Action):
             latest_entity(tracker, "person_name"), latest_entity(tracker, "phone")
         )
         events: List[EventType] = [SlotSet(slot, value) for slot, value in found.items()]
-        reply_time = reply_time_at(load_settings(), self.clock())
+        reply_time = reply_time_at(Settings.from_env(), self.clock())
         if reply_time is not None:
             events.append(SlotSet("reply_time", reply_time))
         return events

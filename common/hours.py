@@ -14,8 +14,12 @@ are written like `"2026-10-01..2026-10-07, 2026-12-25"`.
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Sequence, Set, Tuple
 from zoneinfo import ZoneInfo
+
+import chinese_calendar
+import yaml
 
 Span = Tuple[int, int]
 """Open from minute `start` of the day to minute `end` (exclusive), `0 <= start < end <= 1440`."""
@@ -31,6 +35,8 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHINESE_DAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 MINUTES_PER_DAY = 24 * 60
 ALWAYS_OPEN_TEXT = "工作时间内"
+# How `describe` says that public holidays are off and 调休 days worked.
+PUBLIC_HOLIDAYS_TEXT = "法定节假日休息"
 """What `reply_time` says when the agents never close within `SEARCH_DAYS`."""
 NEVER_OPEN_TEXT = "上班后"
 """What `reply_time` says when the agents never open within `SEARCH_DAYS`."""
@@ -239,11 +245,16 @@ class WorkingHours:
         week: the spans of each weekday, index 0 (Monday) to 6 (Sunday); checked, sorted and
             touching spans joined on construction.
         holidays: local dates closed all day.
+        public_holidays: China's public holidays (法定节假日) closed too, and its make-up
+            workdays (调休上班日, usually a weekend day) open with Monday's hours; from the
+            `chinese-calendar` package, which knows the State Council's yearly notices (a year
+            it does not know yet has the weekly hours only).
     """
 
     zone: ZoneInfo = field(default_factory=_default_zone)
     week: Tuple[Spans, ...] = field(default_factory=_default_week)
     holidays: FrozenSet[date] = frozenset()
+    public_holidays: bool = False
 
     def __post_init__(self) -> None:
         """Checks and normalises `week`; ValueError if it is not 7 days of valid spans."""
@@ -258,6 +269,7 @@ class WorkingHours:
         hours_spec: str = DEFAULT_HOURS_SPEC,
         holidays_spec: str = "",
         tz_name: str = DEFAULT_TIME_ZONE,
+        public_holidays: bool = False,
     ) -> "WorkingHours":
         """Builds the hours from the text of settings.
 
@@ -265,6 +277,7 @@ class WorkingHours:
             hours_spec: weekly hours, see `parse_hours`.
             holidays_spec: holidays, see `parse_holidays`.
             tz_name: IANA time zone, like `"Asia/Shanghai"`.
+            public_holidays: China's public holidays and make-up workdays count.
 
         Raises:
             ValueError: naming the bad part of any of them.
@@ -274,11 +287,20 @@ class WorkingHours:
             zone=_zone(tz_name.strip()),
             week=tuple(days[day] for day in range(7)),
             holidays=parse_holidays(holidays_spec),
+            public_holidays=public_holidays,
         )
 
     def spans_on(self, day: date) -> Spans:
-        """The spans of a local date: none on a holiday, else its weekday's."""
-        return () if day in self.holidays else self.week[day.weekday()]
+        """The spans of a local date: none on a holiday, Monday's on a make-up workday, else
+        its weekday's."""
+        if day in self.holidays:
+            return ()
+        if self.public_holidays:
+            if day in chinese_calendar.holidays:
+                return ()
+            if day in chinese_calendar.workdays:
+                return self.week[0]
+        return self.week[day.weekday()]
 
     def _local(self, moment: datetime) -> datetime:
         """`moment` in the configured zone; ValueError if it is naive."""
@@ -390,6 +412,8 @@ class WorkingHours:
         parts = [
             f"{_describe_days(days)} {_describe_spans(spans)}" for spans, days in groups.items()
         ]
+        if parts and self.public_holidays:
+            parts.append(PUBLIC_HOLIDAYS_TEXT)
         return ",".join(parts) or "无"
 
     def reply_time(self, moment: datetime) -> str:
@@ -452,3 +476,48 @@ def _describe_when(today: date, day: date, minute: int) -> str:
     else:
         when = f"{day.month}月{day.day}日({weekday})"
     return when + _chinese_clock(minute)
+
+
+@dataclass(frozen=True)
+class HoursFile:
+    """hours.yml: the agents' hours as a person writes them (see the file for its form)."""
+
+    weekly: str = DEFAULT_HOURS_SPEC  # as `parse_hours` reads it, one clause per row
+    holidays: str = ""  # as `parse_holidays` reads it
+    timezone: str = DEFAULT_TIME_ZONE
+    public_holidays: bool = True
+
+
+def read_hours_file(path: Path) -> HoursFile:
+    """Reads hours.yml; ValueError naming the file and what in it is wrong."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, ValueError, yaml.YAMLError) as error:  # ValueError: a date like 2026-13-01
+        raise ValueError(f"{path}: {error}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected keys weekly, holidays, timezone, public_holidays")
+    unknown = set(data) - {"weekly", "holidays", "timezone", "public_holidays"}
+    if unknown:
+        raise ValueError(f"{path}: unknown keys {', '.join(sorted(unknown))}")
+    rows = data.get("weekly") or []
+    if not isinstance(rows, list) or not all(
+        isinstance(row, dict) and set(row) == {"days", "hours"} for row in rows
+    ):
+        raise ValueError(f"{path}: weekly is a list of rows with `days` and `hours`")
+    holidays = data.get("holidays") or []
+    if not isinstance(holidays, list):
+        raise ValueError(f"{path}: holidays is a list of dates or ranges")
+    public = data.get("public_holidays", True)
+    if not isinstance(public, bool):
+        raise ValueError(f"{path}: public_holidays is true or false")
+    read = HoursFile(
+        weekly="; ".join(f"{row['days']} {row['hours']}" for row in rows),
+        holidays=", ".join(str(day) for day in holidays),
+        timezone=str(data.get("timezone") or DEFAULT_TIME_ZONE),
+        public_holidays=public,
+    )
+    try:
+        WorkingHours.from_settings(read.weekly, read.holidays, read.timezone)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
+    return read

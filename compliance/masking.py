@@ -1,11 +1,13 @@
 """Personal numbers (phone, ID-card, bank-card, account) found and masked by the compliance
-pipeline's `personal_numbers` token patterns, for logs, the queue and exports (actions/privacy.py).
+pipeline's `personal_numbers` token patterns, for logs, the queue and exports; `MaskingFilter`
+masks every record of the desk's logs.
 
 A number is a run of 10 or more digits (an ID card's last may be X) in one token or in digit
 groups joined by single spaces or dashes (`138-1234-5678`, `6222 0212 3456 7890 128`); it is
 shown as its first 3 and last 4 digits with asterisks between (`138****5678`).
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, List
@@ -119,3 +121,12 @@ def mask_personal_numbers(text: str) -> str:
         pieces += [text[done : number.start], number.masked]
         done = number.end
     return "".join(pieces) + text[done:]
+
+
+class MaskingFilter(logging.Filter):
+    """A logging filter that masks personal numbers in every record it lets through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        masked = mask_personal_numbers(record.getMessage())
+        record.msg, record.args = masked, None
+        return True

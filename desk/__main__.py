@@ -2,7 +2,7 @@
 
 import logging
 
-from actions.privacy import MaskingFilter
+from compliance.masking import MaskingFilter
 from desk.app import create_app
 from desk.settings import DeskSettings
 

@@ -11,7 +11,7 @@ import os
 import sys
 from typing import List
 
-from actions.redis_connection import connect
+from common.redis_connection import connect
 from desk.auth import hash_password
 from desk.settings import DeskSettings
 from desk.store import DeskStore

@@ -8,7 +8,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.redis_connection import connect
+from common.redis_connection import connect
 from compliance.checker import default_checker
 from desk import sockets
 from desk.blueprints import agent_api, followup_api, health, pages, rasa_callback
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 # Socket.io frames and HTTP bodies larger than this are refused before any handler runs.
 MAX_FRAME_BYTES = 64 * 1024
-# Rasa posts every bot line over one kept-alive connection (desk/rasa_channel.py), which drops an
+# Rasa posts every bot line over one kept-alive connection (rasa_addons/channel.py), which drops an
 # idle one after 30 s; Sanic's default of 5 s closed it first, between two lines of a chat, and
 # the next line was lost on the dead connection.
 KEEP_ALIVE_SECONDS = 75

@@ -10,8 +10,8 @@ import logging
 import secrets
 from typing import Any, Awaitable, Callable, Dict, Set
 
-from actions.privacy import mask_personal_data
 from common.contract import BOT_STATES, DELIVERY_ID_KEY, DESK_STATE_KEY
+from compliance.masking import mask_personal_numbers
 from desk.lifecycle import State
 from desk.rasa_client import RasaClient, RasaRejected, RasaUnavailable
 from desk.settings import DeskSettings
@@ -146,7 +146,7 @@ class RasaDelivery:
                     "rasa rejected %s (%d): %s",
                     conversation_id,
                     rejected,
-                    mask_personal_data(str(error)),
+                    mask_personal_numbers(str(error)),
                 )
                 if rejected >= REJECTED_ATTEMPTS:
                     if item["kind"] == "message":

@@ -9,8 +9,8 @@ import logging
 import secrets
 from typing import Any, Dict
 
-from actions.privacy import mask_personal_data
 from common.contract import COMPLAINT_SLOT
+from compliance.masking import mask_personal_numbers
 from desk.errors import DeskError
 from desk.ports import DeskPort
 from desk.store import Agent
@@ -48,7 +48,7 @@ class Messages:
             "留言 %s conversation=%s phone=%s",
             record["id"],
             conversation_id,
-            mask_personal_data(str(fields["phone"])),
+            mask_personal_numbers(str(fields["phone"])),
         )
         await self.messages_changed()
 

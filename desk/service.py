@@ -19,10 +19,10 @@ from typing import Any, Callable, Dict, List
 
 import socketio
 
-from actions.privacy import mask_personal_data
 from common.contract import CLIENT_IP_KEY, COMPLAINT_SLOT, OPENING_PAYLOAD, is_desk_only
 from compliance.checker import Violation
 from compliance.checker import check as check_service_language
+from compliance.masking import mask_personal_numbers
 from desk.compliance_report import compliance_day
 from desk.delivery import LEASE_MS, RasaDelivery, with_delivery_id
 from desk.errors import DeskError
@@ -157,7 +157,7 @@ def merged_ticket(ticket: Dict[str, Any], update: Dict[str, Any]) -> Dict[str, A
 def _masked(value: Any) -> Any:
     """`value` with personal numbers masked in every string in it."""
     if isinstance(value, str):
-        return mask_personal_data(value)
+        return mask_personal_numbers(value)
     if isinstance(value, list):
         return [_masked(v) for v in value]
     if isinstance(value, dict):

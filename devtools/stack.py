@@ -24,17 +24,19 @@ from urllib.parse import urlparse
 
 import requests
 
+from common.settings import ROOT
 from desk.agents import create_agent
-from desk.settings import ROOT
 
 BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "bot.tar.gz"
 DEMO_AGENT_ID = "1001"
 DEMO_AGENT_NAME = "演示客服"
-# For measurements: agents' hours all day and handoffs queued whoever is online, no idle or
-# slow-agent timers, so the figures do not depend on the time of day.
+# For measurements and tests: agents' hours all day, every day (public holidays too), and
+# handoffs queued whoever is online, no idle or slow-agent timers, so nothing depends on the
+# time of day or the date.
 ALWAYS_QUEUE = {
     "DESK_HOURS": "mon-sun 00:00-24:00",
+    "DESK_PUBLIC_HOLIDAYS": "false",
     "DESK_WHEN_NO_AGENT": "queue",
     "DESK_IDLE_SECONDS": "0",
     "DESK_AGENT_SLOW_SECONDS": "0",

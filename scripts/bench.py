@@ -28,11 +28,10 @@ from typing import Any, Callable, Dict, List, Tuple
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from devtools.clients import AgentClient, Message, VisitorClient
+from devtools.stack import ALWAYS_QUEUE, Stack
 
-from devtools.clients import AgentClient, Message, VisitorClient  # noqa: E402
-from devtools.stack import ALWAYS_QUEUE, Stack  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 GREETING = "你好"  # after the opening line, always exactly one reply (utter_greet)
 TURNS_PER_CONVERSATION = 10

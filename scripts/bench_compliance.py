@@ -19,13 +19,12 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Match
 
+from compliance.checker import check
+from compliance.masking import mask_personal_numbers
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from compliance.checker import check  # noqa: E402
-from compliance.masking import mask_personal_numbers  # noqa: E402
-
-# The regex actions/privacy.py used before the spaCy pipeline.
+# The regex compliance/masking.py used before the spaCy pipeline.
 LEGACY = re.compile(r"(?<![0-9])\d(?:[- ]?\d){8,}[\dXx](?![0-9A-Za-z])")
 
 START_UP = """

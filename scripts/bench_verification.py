@@ -28,14 +28,13 @@ from typing import Any, Callable, Dict, List
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from actions.directory import Customer, SqliteDirectory
+from actions.directory_cli import generate_sample
+from actions.verification_limits import AttemptLimiter, Subject
+from common.redis_connection import connect
+from devtools.stack import ALWAYS_QUEUE, Stack
 
-from actions.directory import Customer, SqliteDirectory  # noqa: E402
-from actions.directory_cli import generate_sample  # noqa: E402
-from actions.redis_connection import connect  # noqa: E402
-from actions.verification_limits import AttemptLimiter, Subject  # noqa: E402
-from devtools.stack import ALWAYS_QUEUE, Stack  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 WRONG_NAMES = ("张三丰", "李四光", "王小明")
 

@@ -296,9 +296,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--heldout-only", action="store_true", help="skip cross-validation: score the test sets"
     )
     args = parser.parse_args(argv)
-    # config.yml names project components (nlu_components.…): import them from the root, as
-    # the rasa command does from its working directory.
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     quiet_logs()
     threshold, ambiguity = _fallback_config(args.config)

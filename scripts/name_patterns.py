@@ -16,10 +16,9 @@ import sys
 from pathlib import Path
 from typing import Dict, Sequence
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from actions.surnames import COMPOUND_SURNAMES, NOT_NAMES, SINGLE_SURNAMES
 
-from actions.surnames import COMPOUND_SURNAMES, NOT_NAMES, SINGLE_SURNAMES  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 GENERAL = ROOT / "data" / "nlu" / "general.yml"
 CUES = ["叫", "是", "户名", "户主", "名字", "本人", "姓名", "登记人", "免贵", "免贵姓", "称呼"]

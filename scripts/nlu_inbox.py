@@ -159,13 +159,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--below", type=float, default=0.8, help="keep confidences below this")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "nlu_inbox.yml")
     args = parser.parse_args(argv)
-    from actions.privacy import mask_personal_data
+    from compliance.masking import mask_personal_numbers
 
     client = redis.Redis.from_url(args.redis_url, decode_responses=True)
     try:
         client.ping()
         known = known_texts([ROOT / "data" / "nlu", ROOT / "tests" / "nlu"])
-        messages = collect(conversations(client), known, args.below, mask_personal_data)
+        messages = collect(conversations(client), known, args.below, mask_personal_numbers)
     except redis.RedisError as error:
         print(f"cannot read {args.redis_url}: {error}", file=sys.stderr)
         return 1

@@ -17,10 +17,10 @@ from actions.account import (
     client_ip,
 )
 from actions.directory import Customer, SqliteDirectory
-from actions.redis_connection import connect
 from actions.services import Services
 from actions.settings import Settings
 from actions.verification_limits import AttemptLimiter
+from common.redis_connection import connect
 from tests.conftest import TrackerFactory, user_event
 
 

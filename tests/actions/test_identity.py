@@ -13,8 +13,8 @@ from actions.directory import (
     SqliteDirectory,
 )
 from actions.identity import CheckResult, Fact, Outcome, check_identity, fact_matches, parse_fact
-from actions.redis_connection import connect
 from actions.verification_limits import AttemptLimiter, Subject
+from common.redis_connection import connect
 
 T = TypeVar("T")
 DAY = 86400

@@ -5,7 +5,7 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 
 from actions.session import ActionSessionStart
 
-DEFAULT_HOURS = "周一至周五 8:30-17:00,周六、周日 8:30-16:00"
+DEFAULT_HOURS = "周一至周五 8:30-17:00,周六、周日 8:30-16:00,法定节假日休息"
 HOURS_VARIABLES = ("DESK_HOURS", "DESK_HOLIDAYS", "DESK_TIMEZONE")
 
 
@@ -65,7 +65,8 @@ def test_the_hours_are_the_desks(
 
     events = ActionSessionStart().run(dispatcher, tracker_factory(), domain)
 
-    assert SlotSet("working_hours", "周一至周五 9:00-12:00、13:00-18:00,周六 10:00-15:00") in events
+    hours = "周一至周五 9:00-12:00、13:00-18:00,周六 10:00-15:00,法定节假日休息"
+    assert SlotSet("working_hours", hours) in events
     assert events[-1] == ActionExecuted("action_listen")
     assert "{working_hours}" in domain["responses"]["utter_faq/business_hours"][0]["text"]
     assert "8:30" not in domain["responses"]["utter_faq/business_hours"][0]["text"]

@@ -7,9 +7,9 @@ from typing import List
 import pytest
 import redis
 
-from actions.redis_connection import connect
 from actions.settings import Settings
 from actions.verification_limits import AttemptLimiter, Subject, subjects_for
+from common.redis_connection import connect
 
 NOW = 1_800_000_000.0
 DAY = 86400

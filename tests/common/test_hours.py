@@ -12,11 +12,14 @@ from common.hours import (
     DEFAULT_HOURS_SPEC,
     DEFAULT_TIME_ZONE,
     SEARCH_DAYS,
+    HoursFile,
     Spans,
     WorkingHours,
     parse_holidays,
     parse_hours,
+    read_hours_file,
 )
+from tests.conftest import ROOT
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOURS = WorkingHours.from_settings()  # seed 004: mon-fri 8:30-17:00, sat-sun 8:30-16:00
@@ -253,9 +256,13 @@ def test_describe_when_never_open() -> None:
 
 def test_the_bots_hours_slot_starts_with_the_default_hours(domain: Dict[str, Any]) -> None:
     """The FAQ answer quotes the `working_hours` slot (the session start fills it from the
-    settings); before that it holds the default hours, described as the desk describes them."""
+    settings); before that it holds hours.yml's hours, described as the desk describes them."""
+    read = read_hours_file(ROOT / "hours.yml")
+    hours = WorkingHours.from_settings(
+        read.weekly, read.holidays, read.timezone, public_holidays=read.public_holidays
+    )
     assert "{working_hours}" in domain["responses"]["utter_faq/business_hours"][0]["text"]
-    assert domain["slots"]["working_hours"]["initial_value"] == HOURS.describe()
+    assert domain["slots"]["working_hours"]["initial_value"] == hours.describe()
 
 
 # --- reply_time --------------------------------------------------------------------------------
@@ -489,3 +496,70 @@ def test_working_hours_are_immutable_and_hashable() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         HOURS.holidays = frozenset()  # type: ignore[misc]
     assert len({HOURS, WorkingHours.from_settings()}) == 1
+
+
+# --- China's public holidays and make-up workdays (chinese-calendar) ---------------------------
+
+
+CALENDAR = WorkingHours.from_settings(public_holidays=True)
+
+
+@pytest.mark.parametrize(
+    ("moment", "open_"),
+    [
+        (datetime(2026, 10, 1, 10, tzinfo=SHANGHAI), False),  # 国庆节, a Thursday
+        (datetime(2026, 2, 17, 10, tzinfo=SHANGHAI), False),  # 春节, a Tuesday
+        (datetime(2026, 10, 10, 16, 30, tzinfo=SHANGHAI), True),  # 调休: a Saturday worked...
+        (datetime(2026, 10, 10, 17, 30, tzinfo=SHANGHAI), False),  # ...with Monday's hours
+        (datetime(2026, 11, 23, 10, tzinfo=SHANGHAI), True),  # an ordinary Monday
+    ],
+)
+def test_public_holidays_close_and_make_up_days_open(moment: datetime, open_: bool) -> None:
+    assert CALENDAR.is_open(moment) is open_
+    assert HOURS.is_open(moment) is (moment.weekday() < 5 or moment.hour < 16)  # weekly only
+
+
+def test_after_a_public_holiday_the_reply_comes_on_the_next_working_day() -> None:
+    # 2026-10-01..07 are off, 2026-10-08 (Thursday) is the first working day.
+    moment = datetime(2026, 9, 30, 18, tzinfo=SHANGHAI)
+    assert CALENDAR.reply_time(moment) == "10月8日(周四)8:30以后"
+
+
+def test_describe_says_public_holidays_are_off() -> None:
+    assert CALENDAR.describe() == "周一至周五 8:30-17:00,周六、周日 8:30-16:00,法定节假日休息"
+
+
+# --- hours.yml ---------------------------------------------------------------------------------
+
+
+def test_the_shipped_hours_file_is_seed_004_with_public_holidays() -> None:
+    assert read_hours_file(ROOT / "hours.yml") == HoursFile(
+        weekly="mon-fri 08:30-17:00; sat-sun 08:30-16:00",
+        holidays="",
+        timezone="Asia/Shanghai",
+        public_holidays=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("weekly: [{days: mon, hours: 25:00-26:00}]", "25:00"),
+        ("weekly: [{days: moon, hours: 08:00-09:00}]", "moon"),
+        ("weekly: [{day: mon, hours: 08:00-09:00}]", "rows with `days` and `hours`"),
+        ("holidays: [2026-13-01]", "month must be in 1..12"),
+        ("public_holidays: sometimes", "true or false"),
+        ("weekly: [{days: mon, hours: 08:00-09:00}]\ntimezone: Mars/Olympus", "Mars/Olympus"),
+        ("hollidays: []", "unknown keys hollidays"),
+        ("- just a list", "expected keys"),
+        ("weekly: [", "hours.yml"),
+    ],
+)
+def test_a_bad_hours_file_names_the_file_and_the_problem(
+    tmp_path: Any, text: str, problem: str
+) -> None:
+    path = tmp_path / "hours.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(problem)) as error:
+        read_hours_file(path)
+    assert str(path) in str(error.value)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from common.settings import SettingsError
 from desk.settings import DeskSettings
 
 
@@ -69,3 +70,21 @@ def test_instances_get_distinct_names_by_default() -> None:
 def test_a_trusted_proxy_that_is_not_an_address_stops_the_start() -> None:
     with pytest.raises(ValueError, match="proxy.example"):
         DeskSettings.from_env({"DESK_TRUSTED_PROXIES": "10.0.0.2,proxy.example"})
+
+
+def test_a_blank_value_keeps_the_default() -> None:
+    assert DeskSettings.from_env({"DESK_PORT": " ", "DESK_INSTANCE": "a"}).port == 5080
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DESK_PORT", "http"),
+        ("DESK_WHEN_NO_AGENT", "wait"),
+        ("DESK_IDLE_SECONDS", "-5"),
+        ("DESK_MAX_MESSAGE_CHARS", "0"),
+    ],
+)
+def test_a_value_that_does_not_parse_names_its_variable(variable: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=f"^{variable}='{value}': "):
+        DeskSettings.from_env({variable: value})

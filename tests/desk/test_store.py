@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Tuple
 
 import redis
 
-from actions.redis_connection import connect
+from common.redis_connection import connect
 from desk.store import DeskStore
 
 

@@ -5,7 +5,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Tuple
 
 import pytest
 
-from actions.redis_connection import connect
+from common.redis_connection import connect
 from desk.timers import KEY, TimerKind, TimerLoop, Timers, parse_member
 
 

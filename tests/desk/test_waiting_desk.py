@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Tuple
 
 import pytest
 
-from actions.redis_connection import connect
+from common.redis_connection import connect
 from desk.phrases import load_phrases
 from desk.service import Desk
 from desk.settings import ROOT, DeskSettings
@@ -150,7 +150,7 @@ def test_outside_hours_the_bot_gets_the_hours_and_when_to_expect_a_reply(redis_u
     owner, sent, queue = run_desk(redis_url, scenario)
     assert owner == "bot" and queue == []
     entities = {
-        "working_hours": "周一至周五 8:30-17:00,周六、周日 8:30-16:00",
+        "working_hours": "周一至周五 8:30-17:00,周六、周日 8:30-16:00,法定节假日休息",
         "reply_time": "明天(11月24日 周二)8:30以后",
     }
     # Rasa was never paused (the desk decides who answers): no resume before the intent.

@@ -4,7 +4,7 @@ import asyncio
 import json
 from typing import Any, Dict, List, Set, Tuple
 
-from actions.redis_connection import connect
+from common.redis_connection import connect
 from desk.waiting_store import WaitingStore
 
 UNHANDLED = "desk:messages:unhandled"

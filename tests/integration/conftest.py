@@ -38,6 +38,7 @@ MAIN_DESK = ALWAYS_QUEUE
 # The waiting stack's desks: short timers a test can wait out.
 WAITING_DESK = {
     "DESK_HOURS": ALWAYS_QUEUE["DESK_HOURS"],
+    "DESK_PUBLIC_HOLIDAYS": ALWAYS_QUEUE["DESK_PUBLIC_HOLIDAYS"],
     "DESK_WHEN_NO_AGENT": "message",
     "DESK_IDLE_SECONDS": "8",
     "DESK_AGENT_SLOW_SECONDS": "3",
@@ -50,6 +51,7 @@ WAITING_DESK = {
 # presence timers a test can wait out, no idle or slow-agent timers.
 LIFECYCLE_DESK = {
     "DESK_HOURS": ALWAYS_QUEUE["DESK_HOURS"],
+    "DESK_PUBLIC_HOLIDAYS": ALWAYS_QUEUE["DESK_PUBLIC_HOLIDAYS"],
     "DESK_WHEN_NO_AGENT": "message",
     "DESK_IDLE_SECONDS": "0",
     "DESK_AGENT_SLOW_SECONDS": "0",

@@ -34,7 +34,7 @@ class StoredCRFEntityExtractor(CRFEntityExtractor):
     `make train` to write and pack it, and a CRF training at every start of Rasa
     (docs/nlu-evaluation.md). Here the crfsuite model file of each trained CRF is stored, and
     loading opens it. The same entities and confidences come out
-    (tests/nlu_components/test_entity_extractor.py).
+    (tests/rasa_addons/nlu/test_entity_extractor.py).
     """
 
     def persist(self, dataset: List[List[CRFToken]]) -> None:

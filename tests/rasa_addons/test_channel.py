@@ -9,7 +9,7 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from rasa.utils.endpoints import EndpointConfig
 
-from desk.rasa_channel import KeepAliveCallbackInput, KeepAliveCallbackOutput
+from rasa_addons.channel import KeepAliveCallbackInput, KeepAliveCallbackOutput
 
 CHANNEL = KeepAliveCallbackInput(EndpointConfig("http://127.0.0.1:5080/rasa/callback"))
 
@@ -61,7 +61,7 @@ def test_a_line_posted_on_a_connection_the_desk_just_closed_still_arrives() -> N
     The stand-in desk answers the first request of each connection and closes the connection,
     unanswered, at the second (what a keep-alive timeout racing a post looks like).
     """
-    import desk.rasa_channel as channel
+    import rasa_addons.channel as channel
 
     async def scenario() -> List[str]:
         received: List[str] = []

@@ -10,8 +10,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components.entity_extractor import StoredCRFEntityExtractor
-from tests.nlu_components.conftest import context, featurized, found, sample, trained_and_loaded
+from rasa_addons.nlu.entity_extractor import StoredCRFEntityExtractor
+from tests.rasa_addons.nlu.conftest import context, featurized, found, sample, trained_and_loaded
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ class FastRegexFeaturizer(RegexFeaturizer):
     looping over all patterns for every token, and Rasa's training cache then hashes every
     entry of every dict (docs/nlu-evaluation.md). Here each token's marks start from one
     all-False template, only the matches are visited, and the marks are `PatternMarks`.
-    Features and marks are Rasa's (tests/nlu_components/test_regex_featurizer.py), so the CRF,
+    Features and marks are Rasa's (tests/rasa_addons/nlu/test_regex_featurizer.py), so the CRF,
     the one reader of the marks, learns the same model.
     """
 

@@ -7,9 +7,9 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components.entity_extractor import StoredCRFEntityExtractor
-from nlu_components.regex_featurizer import FastRegexFeaturizer, PatternMarks
-from tests.nlu_components.conftest import (
+from rasa_addons.nlu.entity_extractor import StoredCRFEntityExtractor
+from rasa_addons.nlu.regex_featurizer import FastRegexFeaturizer, PatternMarks
+from tests.rasa_addons.nlu.conftest import (
     Entities,
     featurized,
     found,

@@ -9,7 +9,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components.nearest_examples import NearestExamplesClassifier, blend, plain, votes
+from rasa_addons.nlu.nearest_examples import NearestExamplesClassifier, blend, plain, votes
 
 RANKING = [
     {"name": "greet", "confidence": 0.5},

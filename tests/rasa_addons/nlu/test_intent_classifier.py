@@ -13,7 +13,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix
 
-from nlu_components.intent_classifier import (
+from rasa_addons.nlu.intent_classifier import (
     SafeLogisticRegressionClassifier,
     has_features,
     sentence_matrix,

@@ -3,7 +3,7 @@
 Stock `CallbackOutput` opens a new aiohttp session, and so a new TCP connection to the desk, for
 every bot message; measured by `make bench`, that costs Rasa about 6 ms of CPU per turn. This
 subclass posts the same JSON to the same URL with the same token over one shared session.
-credentials.yml names it `desk.rasa_channel.KeepAliveCallbackInput`; its name stays `callback`,
+credentials.yml names it `rasa_addons.channel.KeepAliveCallbackInput`; its name stays `callback`,
 so the webhook (`/webhooks/callback/webhook`) and `output_channel=callback` are unchanged.
 
 The input side also keeps the `metadata` object the desk posts with a message (the visitor's

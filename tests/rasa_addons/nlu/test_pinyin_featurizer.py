@@ -10,7 +10,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from nlu_components.pinyin_featurizer import (
+from rasa_addons.nlu.pinyin_featurizer import (
     PinyinFeaturizer,
     longest_syllable,
     pinyin_syllables,

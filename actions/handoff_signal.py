@@ -4,21 +4,18 @@ The wire format is documented in docs/handoff.md; the desk consumes it. Everythi
 plain function over rasa-sdk tracker events (dicts), so it is tested without Rasa.
 """
 
-from typing import Any, Dict, List, Literal, Mapping, Sequence, TypedDict
+from typing import Any, Dict, List, Mapping, Sequence
 
 from common.contract import COMPLAINT_SLOT
+from common.handoff import (
+    HANDOFF_SIGNAL_VERSION,
+    HandoffSignal,
+    Reason,
+    Summary,
+    TranscriptLine,
+    Verification,
+)
 
-HANDOFF_SIGNAL_VERSION = 1
-
-Reason = Literal[
-    "request_human",
-    "complaint",
-    "account_lookup",
-    "repeated_misunderstanding",
-    "insult",
-    "account_verified",
-    "verification_exhausted",
-]
 REASON_BY_INTENT: Dict[str, Reason] = {
     "complain": "complaint",
     "account_lookup": "account_lookup",
@@ -31,46 +28,6 @@ COMPLAINT_QUESTION = "utter_ask_complaint_description"
 COMPLAINT_RECORDED = "utter_complaint_recorded"
 # Slots the signal's `verification` is built from (not sent as they are).
 VERIFICATION_SLOTS = ("verification_status", "verification_method")
-
-
-class TranscriptLine(TypedDict):
-    """One message of the conversation, as the agent will read it."""
-
-    sender: Literal["visitor", "bot"]
-    text: str
-    timestamp: float | None
-    intent: str | None  # the visitor's intent, for visitor lines
-    response: str | None  # the response name, for bot lines
-
-
-class Summary(TypedDict):
-    """What the agent reads first."""
-
-    visitor_messages: int
-    intents: List[str]  # distinct visitor intents, in order of first appearance
-    last_visitor_message: str | None
-
-
-class Verification(TypedDict):
-    """What the account verification came to in this conversation (docs/verification.md)."""
-
-    status: Literal["verified", "exhausted"]
-    account_number: str | None  # the verified record; for "exhausted", the last one tried
-    method: str | None  # "name", "phone_last4" or "address" (reverse lookup) when verified
-
-
-class HandoffSignal(TypedDict):
-    """The `handoff` object of the custom message the channel receives."""
-
-    version: int
-    conversation_id: str
-    reason: Reason
-    intent: str | None
-    slots: Dict[str, Any]
-    verification: Verification | None
-    summary: Summary
-    transcript: List[TranscriptLine]
-    created_at: float
 
 
 def _intent_name(event: Mapping[str, Any]) -> str | None:
@@ -179,7 +136,7 @@ def handoff_reason(
     return "request_human"
 
 
-def verification_of(slots: Mapping[str, Any]) -> Verification | None:
+def verification_from_slots(slots: Mapping[str, Any]) -> Verification | None:
     """The conversation's verification outcome from its slots, if it has one to report."""
     status = slots.get("verification_status")
     if status == "verified":
@@ -224,7 +181,7 @@ def build_handoff_signal(
         reason=handoff_reason(intent, last_bot_turn(events), current_bot_turn(events)),
         intent=intent,
         slots={name: slots.get(name) for name in HANDOFF_SLOTS},
-        verification=verification_of(slots),
+        verification=verification_from_slots(slots),
         summary=summarize(lines),
         transcript=lines,
         created_at=now,

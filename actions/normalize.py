@@ -216,22 +216,3 @@ def normalize_address(text: str) -> str | None:
     if not ADDRESS_MIN_CHARS <= len(address) <= ADDRESS_MAX_CHARS:
         return None
     return address if _CJK_CHAR.search(address) else None
-
-
-def same_name(a: str, b: str) -> bool:
-    """Whether two texts name the same person (exact match after normalisation)."""
-    left = normalize_name(a)
-    return left is not None and left == normalize_name(b)
-
-
-def same_address(a: str, b: str) -> bool:
-    """Whether two texts give the same address (exact match after normalisation)."""
-    left = normalize_address(a)
-    return left is not None and left == normalize_address(b)
-
-
-def phone_ends_with(phone: str, last4: str) -> bool:
-    """Whether an 11-digit phone number ends with the given four digits."""
-    full = normalize_phone(phone)
-    tail = find_phone_last4(last4)
-    return full is not None and tail is not None and full.endswith(tail)

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Dict, Iterable, List, Set, Tuple
 
 from compliance.inventory import Inventory, Rule
-from compliance.pipeline import RULES, build_nlp, default_inventory, get_nlp
+from compliance.pipeline import RULES, default_inventory, get_nlp
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -162,11 +162,6 @@ class Checker:
     def words(self, text: str) -> List[str]:
         """How the pipeline segments `text` (for writing patterns and debugging them)."""
         return [token.text for token in self.nlp.make_doc(text)]
-
-
-def checker_for(inventory: Inventory) -> Checker:
-    """A checker with its own pipeline, e.g. for an inventory being written or tested."""
-    return Checker(inventory, build_nlp(inventory))
 
 
 @lru_cache(maxsize=1)

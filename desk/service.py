@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict, List
 import socketio
 
 from common.contract import CLIENT_IP_KEY, COMPLAINT_SLOT, OPENING_PAYLOAD, is_desk_only
+from common.handoff import parse_reason, parse_verification
 from compliance.checker import Violation
 from compliance.checker import check as check_service_language
 from compliance.masking import mask_personal_numbers
@@ -94,31 +95,12 @@ def inbox_message(text: str, client_ip: str | None) -> Dict[str, Any]:
     return with_delivery_id(item)
 
 
-VERIFICATION_KEYS = ("status", "account_number", "method")
-VERIFICATION_STATUSES = ("verified", "exhausted")
-
-
-def verification_of(signal: Dict[str, Any]) -> Dict[str, Any] | None:
-    """The handoff signal's `verification` (docs/handoff.md), or None if absent or malformed."""
-    verification = signal.get("verification")
-    if not isinstance(verification, dict) or not all(k in verification for k in VERIFICATION_KEYS):
-        return None
-    status, account, method = (verification[k] for k in VERIFICATION_KEYS)
-    if status not in VERIFICATION_STATUSES:
-        return None
-    if not (account is None or isinstance(account, str)):
-        return None
-    if not (method is None or isinstance(method, str)):
-        return None
-    return {"status": status, "account_number": account, "method": method}
-
-
 def new_ticket(
     conversation_id: str, signal: Dict[str, Any], phrases: Phrases, queued_at: float
 ) -> Dict[str, Any]:
     """The ticket a handoff signal opens; `verified` is the account number the visitor proved."""
-    reason = str(signal.get("reason", "request_human"))
-    verification = verification_of(signal)
+    reason = parse_reason(signal.get("reason"))
+    verification = parse_verification(signal.get("verification"))
     ticket: Dict[str, Any] = {
         "conversation_id": conversation_id,
         "reason": reason,

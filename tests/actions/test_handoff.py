@@ -10,7 +10,7 @@ from actions.handoff_signal import (
     last_bot_turn,
     summarize,
     transcript,
-    verification_of,
+    verification_from_slots,
 )
 from tests.conftest import bot_event, user_event
 
@@ -154,10 +154,10 @@ def test_current_bot_turn_is_what_followed_the_latest_message() -> None:
         ),
     ],
 )
-def test_verification_of_the_slots(
+def test_verification_from_the_slots(
     slots: Dict[str, Any], verification: Dict[str, Any] | None
 ) -> None:
-    assert verification_of(slots) == verification
+    assert verification_from_slots(slots) == verification
 
 
 def test_action_attaches_a_verified_account(dispatcher, tracker_factory, domain) -> None:

@@ -9,9 +9,6 @@ from actions.normalize import (
     normalize_address,
     normalize_name,
     normalize_phone,
-    phone_ends_with,
-    same_address,
-    same_name,
 )
 
 SQL = "'; DROP TABLE customers; --"
@@ -219,41 +216,3 @@ ADDRESS = "浙江省杭州市西湖区文三路128号3幢502室"
 )
 def test_normalize_address(text: str, expected: str | None) -> None:
     assert normalize_address(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "same"),
-    [
-        ("王芳", "户名是 王 芳", True),
-        ("王芳", "王方", False),
-        ("王", "王", False),
-        ("", "", False),
-    ],
-)
-def test_same_name(a: str, b: str, same: bool) -> None:
-    assert same_name(a, b) is same
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "same"),
-    [
-        (ADDRESS, "地址是 浙江省杭州市西湖区文三路128号3幢502室。", True),
-        (ADDRESS, "浙江省杭州市西湖区文三路128号3幢503室", False),
-        ("杭州", "杭州", False),
-    ],
-)
-def test_same_address(a: str, b: str, same: bool) -> None:
-    assert same_address(a, b) is same
-
-
-@pytest.mark.parametrize(
-    ("phone", "last4", "matches"),
-    [
-        ("13812345678", "尾号5678", True),
-        ("13812345678", "5679", False),
-        ("1381234567", "4567", False),
-        ("13812345678", "678", False),
-    ],
-)
-def test_phone_ends_with(phone: str, last4: str, matches: bool) -> None:
-    assert phone_ends_with(phone, last4) is matches

@@ -4,8 +4,9 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from compliance.checker import Violation, check, checker_for, default_checker
+from compliance.checker import Checker, Violation, check, default_checker
 from compliance.inventory import parse_inventory
+from compliance.pipeline import build_nlp
 
 Found = List[Tuple[str, str]]  # (rule, matched)
 
@@ -121,7 +122,8 @@ def test_a_checker_for_another_inventory() -> None:
             }
         ],
     }
-    checker = checker_for(parse_inventory(data))
+    inventory = parse_inventory(data)
+    checker = Checker(inventory, build_nlp(inventory))
     assert [(v.rule, v.category, v.matched) for v in checker.check("这个可能要等,你等着")] == [
         ("maybe", "测试", "可能")
     ]

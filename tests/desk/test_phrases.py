@@ -4,7 +4,7 @@ from typing import get_args
 
 import yaml
 
-from actions.handoff_signal import Reason
+from common.handoff import Reason
 from desk.phrases import load_phrases
 from tests.conftest import ROOT
 

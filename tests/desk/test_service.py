@@ -22,7 +22,6 @@ from desk.service import (
     merged_ticket,
     mirror_events,
     new_ticket,
-    verification_of,
 )
 from desk.settings import DeskSettings
 from desk.store import Agent
@@ -184,31 +183,6 @@ def test_a_signal_without_verification_opens_the_same_ticket_as_before(phrases: 
         "summary": {},
         "verification": None,
         "queued_at": 2.0,
-    }
-
-
-@pytest.mark.parametrize(
-    "verification",
-    [
-        None,
-        "verified",
-        {},
-        {"status": "verified", "account_number": "1234567890"},  # a key missing
-        {"status": "maybe", "account_number": "1234567890", "method": "name"},
-        {"status": "verified", "account_number": 1234567890, "method": "name"},
-        {"status": "verified", "account_number": "1234567890", "method": ["name"]},
-    ],
-)
-def test_a_malformed_verification_counts_as_none(verification: Any) -> None:
-    assert verification_of({"verification": verification}) is None
-
-
-def test_verification_keeps_only_the_known_keys() -> None:
-    given = {"status": "verified", "account_number": None, "method": None, "extra": 1}
-    assert verification_of({"verification": given}) == {
-        "status": "verified",
-        "account_number": None,
-        "method": None,
     }
 
 

@@ -2,6 +2,7 @@
 agents' service-language warnings (docs/compliance.md)."""
 
 import time
+from datetime import datetime, timezone
 from functools import wraps
 from typing import Any, Callable, Coroutine, Dict
 
@@ -101,6 +102,8 @@ async def presence(request: Request, agent: Agent) -> HTTPResponse:
         raise DeskError("malformed", "状态只能是 online、busy 或 offline")
     desk = desk_of(request)
     await desk.store.set_presence(agent.agent_id, status)
+    if status != "online":  # the last one online went busy or away: nobody waits for nobody
+        await desk.agents_changed()
     updated = await desk.store.agent(agent.agent_id)
     assert updated is not None
     return response.json({"agent": updated.to_json()})
@@ -116,6 +119,21 @@ async def queue(request: Request, agent: Agent) -> HTTPResponse:
 @authenticated
 async def canned(request: Request, agent: Agent) -> HTTPResponse:
     return response.json({"replies": desk_of(request).phrases.canned})
+
+
+@bp.get("/hours")
+@authenticated
+async def hours(request: Request, agent: Agent) -> HTTPResponse:
+    """The agents' hours as the bot tells visitors (hours.yml), and whether they are on now."""
+    working_hours = desk_of(request).waiting.hours
+    now = datetime.now(timezone.utc)
+    return response.json(
+        {
+            "description": working_hours.describe(),
+            "open": working_hours.is_open(now),
+            "reply_time": working_hours.reply_time(now),
+        }
+    )
 
 
 @bp.get("/left")

@@ -82,8 +82,9 @@
     renderMessages(); setUnhandled(0); renderRatings({});
     connectSocket();
     loadQueue(); loadConversations(); loadCanned(); loadCompliance(); loadMessages(); loadRatings();
+    loadHours();
     state.timer = setInterval(tick, 1000);
-    state.complianceTimer = setInterval(function () { loadCompliance(); loadRatings(); }, 60000);
+    state.complianceTimer = setInterval(function () { loadCompliance(); loadRatings(); loadHours(); }, 60000);
   }
 
   // Forgets everything of the current login.
@@ -480,6 +481,17 @@
   });
 
   // ---- 话术提醒: each agent's warnings per day (GET /api/agent/compliance) ----
+  // 工作时间: the hours the desk routes handoffs by and the bot tells visitors (hours.yml).
+  async function loadHours() {
+    try {
+      var data = await api("GET", "/api/agent/hours");
+      var box = $("hours");
+      box.textContent = "";
+      box.appendChild(el("span", "hours-state" + (data.open ? " open" : ""), data.open ? "工作时间内" : "非工作时间"));
+      box.appendChild(el("span", "hours-text", "工作时间:" + data.description));
+    } catch (err) { fail(err); }
+  }
+
   async function loadCompliance() {
     var gen = state.gen;
     try {

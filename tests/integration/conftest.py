@@ -230,7 +230,12 @@ def sender() -> str:
 
 T = TypeVar("T")
 WAIT = 30.0
-SLOTS = {"company_name": CONFIG["COMPANY_NAME"], "bot_name": CONFIG["BOT_NAME"]}
+SLOTS = {
+    "company_name": CONFIG["COMPANY_NAME"],
+    "bot_name": CONFIG["BOT_NAME"],
+    # Every stack's hours (ALWAYS_QUEUE's), as the session start fills the slot.
+    "working_hours": "周一至周日 全天",
+}
 
 
 def run(scenario: Callable[[], Awaitable[T]]) -> T:
@@ -367,3 +372,16 @@ def open_page(browser: Browser) -> Iterator[OpenPage]:
     yield open_
     for context in contexts:
         context.close()
+
+
+def console_online(open_page: OpenPage, url: str, agent_id: str, name: str) -> Page:
+    """An agent logged into the console at `url` (their name shown) and set online."""
+    page = open_page(f"{url}/console")
+    page.fill("#login-agent-id", agent_id)
+    page.fill("#login-password", AGENT_PASSWORD)
+    page.click("#login-submit")
+    expect(page.locator("#agent-name")).to_have_text(name)
+    with page.expect_response("**/api/agent/presence") as answer:
+        page.select_option("#presence", "online")
+    assert answer.value.ok
+    return page

@@ -119,7 +119,12 @@ def test_request_human_sends_the_exact_handoff_signal(bot: Bot, sender: str, say
     assert signal["conversation_id"] == sender
     assert signal["reason"] == "request_human"
     assert signal["intent"] == "request_human"
-    assert signal["slots"] == {"person_name": None, "phone": None, "account_number": None}
+    assert signal["slots"] == {
+        "person_name": None,
+        "phone": None,
+        "account_number": None,
+        "complaint_description": None,
+    }
     assert signal["verification"] is None
     assert signal["summary"] == {
         "visitor_messages": 1,

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from compliance.checker import default_checker
 from desk.phrases import Phrases
 from devtools.stack import Stack
-from tests.integration.conftest import AGENT_PASSWORD, AGENTS, OpenPage, release
+from tests.integration.conftest import AGENTS, OpenPage, console_online, release
 from tests.integration.test_browser import conversation_id, open_chat, say
 
 pytestmark = pytest.mark.integration
@@ -28,15 +28,7 @@ FORBIDDEN = "这个可能要等"  # 「可能」: vague language (seed 000)
 @pytest.fixture
 def console(stack: Stack, open_page: OpenPage) -> Iterator[Page]:
     """Agent 2002 logged into the console on desk 1, online; released after the test."""
-    page = open_page(f"{stack.desk_urls[0]}/console")
-    page.fill("#login-agent-id", AGENT)
-    page.fill("#login-password", AGENT_PASSWORD)
-    page.click("#login-submit")
-    expect(page.locator("#agent-name")).to_have_text(AGENTS[AGENT])
-    with page.expect_response("**/api/agent/presence") as answer:
-        page.select_option("#presence", "online")
-    assert answer.value.ok
-    yield page
+    yield console_online(open_page, stack.desk_urls[0], AGENT, AGENTS[AGENT])
     release(stack.desk_urls[0], AGENT)
 
 

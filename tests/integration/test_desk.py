@@ -93,7 +93,11 @@ def test_handoff_opens_a_ticket_with_the_whole_transcript(
         agent = await logged_in(stack.desk_urls[1], "2001")
         before = len((await agent.request("GET", "/queue"))[1]["tickets"])
         visitor = await new_visitor(stack.desk_urls[0], text)
-        await visitor.say("我要投诉你们的服务")
+        await visitor.say("我要投诉你们的服务")  # heard first: what happened?
+        await visitor.messages.wait_for(
+            lambda m: m["text"] == text("utter_ask_complaint_description"), WAIT
+        )
+        await visitor.say("快递三天都没送到")
         queued = await visitor.messages.wait_for(is_position_line, WAIT)
         update = await agent.queues.wait_for(
             lambda q: any(t["conversation_id"] == visitor.conversation_id for t in q["tickets"]),
@@ -108,12 +112,15 @@ def test_handoff_opens_a_ticket_with_the_whole_transcript(
     assert queued["text"] == phrases.say("queued", position=before + 1)
     ticket = update["tickets"][-1]
     assert ticket["reason"] == "complaint" and ticket["reason_label"] == "投诉"
-    assert ticket["summary"]["last_visitor_message"] == "我要投诉你们的服务"
+    assert ticket["summary"]["last_visitor_message"] == "快递三天都没送到"
+    assert ticket["slots"]["complaint_description"] == "快递三天都没送到"
     assert view["owner"] == "queued" and view["ticket"]["reason"] == "complaint"
     lines = [(e["from"], e["text"]) for e in view["transcript"]]
     assert lines == [
         ("bot", text("utter_opening")),
         ("visitor", "我要投诉你们的服务"),
+        ("bot", text("utter_ask_complaint_description")),
+        ("visitor", "快递三天都没送到"),
         ("bot", text("utter_complaint_recorded")),
         ("bot", text("utter_handoff")),
         *queue_lines(phrases, before + 1, busy=("system", phrases.say("busy")) in lines),

@@ -136,14 +136,17 @@ def test_numbers_are_masked_until_the_agent_is_assigned(
 
     # Before accepting: the queue (socket event and REST) and the view are masked.
     [ticket] = [t for t in seen["event"]["tickets"] if t["conversation_id"] == seen["id"]]
-    assert ticket == {**masked, "waiting_seconds": ticket["waiting_seconds"]}
+    queued = {"waiting_seconds": ticket["waiting_seconds"], "visitor_left": False}
+    assert ticket == {**masked, **queued}
+    none = {"person_name": None, "complaint_description": None}
     assert (full["slots"], ticket["slots"]) == (
-        {"person_name": None, "phone": PHONE, "account_number": ACCOUNT},
-        {"person_name": None, "phone": PHONE_MASKED, "account_number": ACCOUNT_MASKED},
+        {**none, "phone": PHONE, "account_number": ACCOUNT},
+        {**none, "phone": PHONE_MASKED, "account_number": ACCOUNT_MASKED},
     )
     status, queue = seen["queue"]
     [listed] = [t for t in queue["tickets"] if t["conversation_id"] == seen["id"]]
-    assert (status, listed) == (200, {**masked, "waiting_seconds": listed["waiting_seconds"]})
+    listed_extra = {"waiting_seconds": listed["waiting_seconds"], "visitor_left": False}
+    assert (status, listed) == (200, {**masked, **listed_extra})
     status, before = seen["before"]
     assert (status, before["owner"], before["ticket"]) == (200, "queued", masked)
     assert visitor_lines(before) == [PERSONAL_MASKED, "转人工"]

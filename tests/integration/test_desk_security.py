@@ -161,17 +161,21 @@ def test_login_logout_and_the_agent_socket_need_credentials(stack: Stack) -> Non
         me = await agent.request("GET", "/me")
         await agent.request("POST", "/logout")
         after = await agent.request("GET", "/me")
-        ack = await agent.send("x", "还在吗")
+        for _ in range(100):  # logging out cuts the login's sockets too
+            if not agent.sio.connected:
+                break
+            await asyncio.sleep(0.1)
+        still_connected = agent.sio.connected
         await agent.close()
-        return wrong, malformed, refused, me, after, ack
+        return wrong, malformed, refused, me, after, still_connected
 
-    wrong, malformed, refused, me, after, ack = run(scenario)
+    wrong, malformed, refused, me, after, still_connected = run(scenario)
     assert wrong == (401, {"error": "bad_credentials", "message": "工号或密码错误"})
     assert malformed[0] == 401
     assert refused == "One or more namespaces failed to connect"
     assert me[0] == 200 and me[1]["agent"]["name"] == "王芳"
     assert after[0] == 401
-    assert ack == {"error": "unauthorized", "message": "请重新登录"}
+    assert still_connected is False
 
 
 def test_an_agent_sees_only_queued_or_own_conversations(

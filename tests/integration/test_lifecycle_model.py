@@ -75,6 +75,7 @@ class Product(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)  # the clients' aiohttp sessions look for it
         self.redis = redis.Redis.from_url(str(self.stack.redis_url), decode_responses=True)
         self.visitors: List[VisitorClient] = []
         self.sent: Dict[str, List[str]] = {}  # conversation id → the visitor's lines stored
@@ -97,6 +98,7 @@ class Product(RuleBasedStateMachine):
             release(self.url(0), agent_id)
         self.redis.delete("desk:queue")
         self.loop.close()
+        asyncio.set_event_loop(None)
 
     # Visitors
 

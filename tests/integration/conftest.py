@@ -230,10 +230,13 @@ def sender() -> str:
 
 T = TypeVar("T")
 WAIT = 30.0
+# The slots the bot's responses quote, as every stack here fills them.
 SLOTS = {
     "company_name": CONFIG["COMPANY_NAME"],
     "bot_name": CONFIG["BOT_NAME"],
-    # Every stack's hours (ALWAYS_QUEUE's), as the session start fills the slot.
+    "agent_id": CONFIG["AGENT_ID"],
+    "verification_limit": "3",  # VERIFY_ACCOUNT_LIMIT's default
+    # ALWAYS_QUEUE's hours, as the session start fills the slot.
     "working_hours": "周一至周日 全天",
 }
 

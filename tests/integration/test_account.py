@@ -16,7 +16,7 @@ from actions.directory import Customer
 from desk.phrases import Phrases
 from devtools.stack import Stack
 from tests.integration.conftest import (
-    CONFIG,
+    SLOTS,
     WAIT,
     Bot,
     logged_in,
@@ -27,12 +27,6 @@ from tests.integration.crm import StandInCrm
 
 pytestmark = pytest.mark.integration
 
-SLOTS = {
-    "company_name": CONFIG["COMPANY_NAME"],
-    "bot_name": CONFIG["BOT_NAME"],
-    "agent_id": CONFIG["AGENT_ID"],
-    "verification_limit": "3",
-}
 Render = Callable[..., str]
 
 

@@ -12,16 +12,9 @@ import requests
 
 from actions.handoff_signal import transcript
 from actions.suggestions import AffirmationTexts
-from tests.integration.conftest import CONFIG, Bot
+from tests.integration.conftest import CONFIG, SLOTS, Bot
 
 pytestmark = pytest.mark.integration
-
-SLOTS = {
-    "company_name": CONFIG["COMPANY_NAME"],
-    "bot_name": CONFIG["BOT_NAME"],
-    "agent_id": CONFIG["AGENT_ID"],
-    "verification_limit": "3",  # VERIFY_ACCOUNT_LIMIT's default
-}
 
 
 @pytest.fixture(scope="module")

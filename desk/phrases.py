@@ -20,6 +20,8 @@ class Phrases:
         closing: the bot's closing line, company name filled in.
         anything_else: the bot's 请问还有什么可以帮您? (`utter_anything_else`), which an agent
             asks before closing.
+        intents: Chinese label of each visitor intent (domain.yml's `affirmation: labels`,
+            desk/phrases.yml's `intents` for the ones the bot never offers as a button).
     """
 
     system: Dict[str, str]
@@ -27,6 +29,7 @@ class Phrases:
     canned: List[Dict[str, str]]
     closing: str
     anything_else: str
+    intents: Dict[str, str]
 
     def say(self, name: str, **values: Any) -> str:
         """The system line `name` with its placeholders filled."""
@@ -34,6 +37,12 @@ class Phrases:
 
     def reason_label(self, reason: str) -> str:
         return self.reasons.get(reason, reason)
+
+    def intent_labels(self, intents: Any) -> List[str]:
+        """The visitor's intents as agents read them: labels, never raw names (desk-raised
+        intents and unknown ones are left out)."""
+        names = intents if isinstance(intents, list) else []
+        return [self.intents[str(i)] for i in names if str(i) in self.intents]
 
 
 def load_phrases(domain_path: Path, company_name: str) -> Phrases:
@@ -48,4 +57,5 @@ def load_phrases(domain_path: Path, company_name: str) -> Phrases:
         canned=[{"title": str(c["title"]), "text": str(c["text"])} for c in data["canned"]],
         closing=closing_template.replace("{company_name}", company_name),
         anything_else=domain["responses"]["utter_anything_else"][0]["text"],
+        intents={**domain["affirmation"]["labels"], **data["intents"]},
     )

@@ -95,6 +95,16 @@ def inbox_message(text: str, client_ip: str | None) -> Dict[str, Any]:
     return with_delivery_id(item)
 
 
+def labelled(summary: Any, phrases: Phrases) -> Dict[str, Any]:
+    """The signal's summary with the visitor's intents as Chinese labels (the console shows
+    them to agents)."""
+    if not isinstance(summary, dict):
+        return {}
+    if "intents" not in summary:
+        return summary
+    return {**summary, "intents": phrases.intent_labels(summary["intents"])}
+
+
 def new_ticket(
     conversation_id: str, signal: Dict[str, Any], phrases: Phrases, queued_at: float
 ) -> Dict[str, Any]:
@@ -107,7 +117,7 @@ def new_ticket(
         "reason_label": phrases.reason_label(reason),
         "intent": signal.get("intent"),
         "slots": signal.get("slots") or {},
-        "summary": signal.get("summary") or {},
+        "summary": labelled(signal.get("summary"), phrases),
         "verification": verification,
         "queued_at": queued_at,
     }

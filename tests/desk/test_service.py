@@ -157,7 +157,8 @@ def test_a_verified_handoff_opens_a_ticket_with_the_verified_account(phrases: Ph
         "reason_label": "已验证",
         "intent": "account_lookup",
         "slots": {"person_name": "张三", "phone": "13812345678", "account_number": "1234567890"},
-        "summary": {"visitor_messages": 4, "intents": ["account_lookup"]},
+        # Agents read intents as labels, never raw names.
+        "summary": {"visitor_messages": 4, "intents": ["查询账户信息"]},
         "verification": {"status": "verified", "account_number": "1234567890", "method": "name"},
         "verified": "1234567890",
         "queued_at": 100.5,
@@ -435,3 +436,9 @@ def test_a_ticket_added_to_keeps_its_place_and_lists_every_reason() -> None:
                                    "verified": "1234567890"})  # fmt: skip
     assert again["reasons"] == ["request_human", "complaint"]
     assert again["verification"] == verified and again["verified"] == "1234567890"
+
+
+def test_intents_reach_agents_as_labels_and_desk_intents_not_at_all(phrases: Phrases) -> None:
+    names = ["greet", "faq", "nlu_fallback", "EXTERNAL_idle", "complain", "no_such_intent"]
+    assert phrases.intent_labels(names) == ["打个招呼", "常见问题", "未能理解", "投诉"]
+    assert phrases.intent_labels("greet") == []  # not a list: nothing to show

@@ -112,28 +112,26 @@ class RasaDelivery:
     async def _deliver(self, conversation_id: str, item: Dict[str, Any]) -> None:
         """Sends one inbox item to Rasa once, waiting out restarts; gives up only on rejections.
 
-        Before the first attempt the item's id is written down as being sent; an item found
-        written down (a retry after a timeout, or a dead instance's item taken over) is first
+        Before the first attempt the item's id is written down as being sent (in the same round
+        trip that reads the conversation's state); an item found written down already (a dead
+        instance's item taken over), or an attempt that failed without an answer, is first
         looked for in Rasa's tracker and not sent again if Rasa already has it.
         """
         told, rejected = False, 0
-        delivery_id = str(item.get("id") or "")
-        if item["kind"] != "resume" and not await self._bot_answers(conversation_id):
+        delivery_id = str(item.get("id") or "")  # none: queued by an older desk; at least once
+        owner, attempted = await self.store.begin_delivery(conversation_id, delivery_id)
+        if item["kind"] != "resume" and owner == State.AGENT.value:
             # An agent accepted while this waited: they see the line in the transcript, and
             # the bot does not speak over them (desk/lifecycle.py).
             logger.info("not sent, an agent has %s: %s", conversation_id, item["kind"])
             return
         while True:
             try:
-                if not delivery_id:
-                    pass  # an item queued by a desk older than delivery ids: at least once
-                elif await self.store.sending(conversation_id) == delivery_id:
-                    if await self.rasa.delivered(conversation_id, delivery_id):
-                        logger.info("already delivered %s of %s", delivery_id, conversation_id)
-                        return
-                else:
-                    await self.store.mark_sending(conversation_id, delivery_id)
-                await self._send(conversation_id, item, delivery_id)
+                if attempted and await self.rasa.delivered(conversation_id, delivery_id):
+                    logger.info("already delivered %s of %s", delivery_id, conversation_id)
+                    return
+                attempted = bool(delivery_id)
+                await self._send(conversation_id, item, delivery_id, owner)
                 return
             except RasaUnavailable as error:
                 logger.warning("rasa unavailable for %s: %s", conversation_id, error)
@@ -154,15 +152,12 @@ class RasaDelivery:
                     return
             await asyncio.sleep(self.retry_seconds)
 
-    async def _bot_answers(self, conversation_id: str) -> bool:
-        owner, _ = await self.store.owner(conversation_id)
-        return owner != State.AGENT.value
-
-    async def _send(self, conversation_id: str, item: Dict[str, Any], delivery_id: str) -> None:
-        """One attempt at an item; a visitor message carries the conversation's current state."""
+    async def _send(
+        self, conversation_id: str, item: Dict[str, Any], delivery_id: str, owner: str | None
+    ) -> None:
+        """One attempt at an item; a visitor message carries the conversation's state."""
         marker = {DELIVERY_ID_KEY: delivery_id} if delivery_id else {}
         if item["kind"] == "message":
-            owner, _ = await self.store.owner(conversation_id)
             metadata = {**(item.get("metadata") or {}), **marker}
             if owner in BOT_STATES:
                 metadata[DESK_STATE_KEY] = owner

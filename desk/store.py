@@ -536,13 +536,25 @@ class DeskStore:
             )
         )
 
-    async def mark_sending(self, conversation_id: str, delivery_id: str) -> None:
-        """Notes that the inbox's first item (`delivery_id`) may be reaching Rasa."""
-        await self.redis.set(f"{P}sending:{conversation_id}", delivery_id, ex=self.visitor_ttl)
-
-    async def sending(self, conversation_id: str) -> str | None:
-        """The id of the inbox item whose delivery was started and not confirmed, if any."""
-        return await self.redis.get(f"{P}sending:{conversation_id}")
+    async def begin_delivery(
+        self, conversation_id: str, delivery_id: str
+    ) -> Tuple[str | None, bool]:
+        """In one round trip before an inbox item goes to Rasa: the conversation's state, and
+        whether this item was being sent already (its sender died or timed out); the item is
+        noted as being sent, until `pop_and_peek` confirms it. No id: nothing noted."""
+        sending = f"{P}sending:{conversation_id}"
+        if not delivery_id:
+            owner, _ = await self.owner(conversation_id)
+            return owner, False
+        owner, previous, _ = await self._pipelined(
+            lambda pipe: (
+                pipe.hget(f"{P}conv:{conversation_id}", "owner"),
+                pipe.get(sending),
+                pipe.set(sending, delivery_id, ex=self.visitor_ttl),
+            ),
+            transaction=True,
+        )
+        return owner, previous == delivery_id
 
     async def pending(self) -> List[str]:
         return list(await self.redis.smembers(f"{P}pending"))

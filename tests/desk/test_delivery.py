@@ -137,12 +137,12 @@ def test_an_item_a_dead_desk_was_sending_is_looked_up_then_skipped_or_sent(
         for item in (greet, idle):
             await store.push_inbox("c1", item)
         rasa.events.append({"event": "user", "metadata": {DELIVERY_ID_KEY: greet["id"]}})
-        await store.mark_sending("c1", greet["id"])  # the dead desk's mark
+        await store.begin_delivery("c1", greet["id"])  # the dead desk's mark
         survivor = delivery(store, rasa)
         await survivor._drain("c1")
         later = with_delivery_id({"kind": "intent", "name": "EXTERNAL_idle"})
         await store.push_inbox("c1", later)
-        await store.mark_sending("c1", later["id"])  # died again, before Rasa got this one
+        await store.begin_delivery("c1", later["id"])  # died again, before Rasa got this one
         await survivor._drain("c1")
         return [greet["id"], idle["id"]]
 

@@ -352,3 +352,42 @@ def test_an_agent_can_log_in_again_after_logging_out(lifecycle_stack: Stack) -> 
             await again.close()
 
     assert run(scenario) == 200
+
+
+@pytest.mark.usefixtures("nobody_there")
+def test_a_complaint_while_queued_adds_to_the_ticket_instead_of_transferring_again(
+    lifecycle_stack: Stack, text: Callable[[str], str], phrases: Phrases
+) -> None:
+    async def scenario() -> Tuple[Lines, Dict[str, Any]]:
+        agent = await logged_in(lifecycle_stack.desk_urls[0], "4002")
+        visitor = await new_visitor(lifecycle_stack.desk_urls[1], text)
+        try:
+            await handed_off(visitor, phrases)
+            cid = visitor.conversation_id
+            start, queues = len(visitor.messages.items), len(agent.queues.items)
+            await visitor.say("我要投诉,快递三天都没送到")
+            await visitor.messages.wait_for(
+                lambda m: m["text"] == phrases.say("still_queued", position=1), WAIT, start
+            )
+            seen = await agent.queues.wait_for(
+                lambda q: any(
+                    t["conversation_id"] == cid and "complaint" in t.get("reasons", [])
+                    for t in q["tickets"]
+                ),
+                WAIT,
+                queues,
+            )
+            ticket = next(t for t in seen["tickets"] if t["conversation_id"] == cid)
+            return lines(visitor, start), ticket
+        finally:
+            await visitor.close()
+            await agent.close()
+
+    said, ticket = run(scenario)
+    assert said == [
+        ("bot", text("utter_complaint_recorded")),
+        ("bot", text("utter_handoff_update")),
+        ("system", phrases.say("still_queued", position=1)),
+    ]
+    assert ticket["reason_labels"] == ["要求人工", "投诉"]
+    assert ticket["slots"]["complaint_description"] == "快递三天都没送到"

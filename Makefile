@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install chromium lock lint compliance validate train directory test test-unit test-integration test-stories soak evaluate nlu-inbox bench bench-verification run clean
+.PHONY: help install chromium lock lint compliance validate train directory test test-unit test-integration test-stories soak audit evaluate nlu-inbox bench bench-verification run clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ SOAK_STEPS ?= 40
 soak: train  ## The lifecycle's model-based test at length (SOAK_EXAMPLES sequences of SOAK_STEPS steps); prints how many held
 	LIFECYCLE_SOAK_EXAMPLES=$(SOAK_EXAMPLES) LIFECYCLE_SOAK_STEPS=$(SOAK_STEPS) \
 	  $(BIN)/pytest -m integration tests/integration/test_lifecycle_model.py
+
+audit: train  ## Replays every attack of docs/security.md against the real stack; prints attack → result
+	$(BIN)/pytest -q -m "integration and attack" tests/integration
 
 evaluate: train  ## NLU cross-validation report (intent accuracy, macro F1, per-intent F1, fallback sweep)
 	$(BIN)/python scripts/evaluate.py

@@ -20,17 +20,37 @@ from actions.identity import (
 )
 from actions.normalize import find_account_number, normalize_address, normalize_name
 from actions.services import Services, services
-from actions.verification_limits import Subject, subjects_for
-from common.contract import CLIENT_IP_KEY
+from actions.verification_limits import Subject, limit_of, subjects_for
+from common.contract import CLIENT_IP_KEY, VISITOR_ID_KEY
+
+# Written by action_verify_account alone, on a successful check (custom mappings in domain.yml):
+# the record the visitor proved they hold, and how. Nothing the visitor types can set them; the
+# handoff signal's `verification` is read from them (actions/handoff_signal.py).
+VERIFIED_ACCOUNT = "verified_account"
+VERIFIED_METHOD = "verified_method"
+# Which limit refused the visitor (`record`, `visitor`, `address`; actions/verification_limits.py
+# LIMIT_OF_KIND) once `verification_status` is `locked`: the rules pick the refusal by it.
+BLOCKED_BY = "verification_blocked_by"
+
+
+def latest_metadata(events: Sequence[Mapping[str, Any]], key: str) -> str | None:
+    """A non-empty string the desk put under `key` in the latest visitor message's metadata."""
+    for event in reversed(events):
+        if event.get("event") == "user":
+            value = (event.get("metadata") or {}).get(key)
+            return value if isinstance(value, str) and value else None
+    return None
 
 
 def client_ip(events: Sequence[Mapping[str, Any]]) -> str | None:
     """The client IP the desk put in the latest visitor message's metadata, if any."""
-    for event in reversed(events):
-        if event.get("event") == "user":
-            ip = (event.get("metadata") or {}).get(CLIENT_IP_KEY)
-            return ip if isinstance(ip, str) and ip else None
-    return None
+    return latest_metadata(events, CLIENT_IP_KEY)
+
+
+def visitor_id(events: Sequence[Mapping[str, Any]]) -> str | None:
+    """The visitor's durable browser identity from the latest visitor message, if the desk
+    sent one (without it the conversation alone is the visitor)."""
+    return latest_metadata(events, VISITOR_ID_KEY)
 
 
 def latest_entity(tracker: Tracker, entity: str) -> str | None:
@@ -59,6 +79,7 @@ class _WithServices:
             account_number=account_number,
             conversation_id=tracker.sender_id,
             client_ip=client_ip(tracker.events),
+            visitor_id=visitor_id(tracker.events),
             name=name,
         )
 
@@ -66,8 +87,10 @@ class _WithServices:
 class ActionStartVerification(_WithServices, Action):
     """Opens a verification unless this visitor (or the record named) has no check left.
 
-    Sets `verification_status` to `open` or `locked`; the rules branch on it. A 户号 in the
-    request itself is kept, any other from earlier is dropped so the form asks for it.
+    Sets `verification_status` to `open` or `locked`, and for `locked` which limit
+    (`verification_blocked_by`); the rules branch on them. A 户号 in the request itself is
+    kept, any other from earlier is dropped so the form asks for it. An earlier verification's
+    outcome (`verified_account`) is cleared: it no longer describes this conversation.
     """
 
     def name(self) -> str:
@@ -77,7 +100,7 @@ class ActionStartVerification(_WithServices, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         account_number = find_account_number(latest_entity(tracker, "account_number") or "")
-        left = await self.services.limiter.remaining(self.subjects(tracker, account_number))
+        standing = await self.services.limiter.standing(self.subjects(tracker, account_number))
         limit = self.services.settings.account_limit
         # Only real changes: the form validates every slot event of this turn when it opens.
         fresh = {
@@ -86,13 +109,18 @@ class ActionStartVerification(_WithServices, Action):
             "verification_method": None,
             "lookup_name": None,
             "lookup_address": None,
+            VERIFIED_ACCOUNT: None,
+            VERIFIED_METHOD: None,
         }
         events: List[EventType] = [
             SlotSet(name, value) for name, value in fresh.items() if tracker.get_slot(name) != value
         ]
+        events.append(SlotSet("verification_limit", str(limit)))
+        blocked_by = limit_of(standing.blocked_by)
+        if tracker.get_slot(BLOCKED_BY) != blocked_by:
+            events.append(SlotSet(BLOCKED_BY, blocked_by))
         return events + [
-            SlotSet("verification_limit", str(limit)),
-            SlotSet("verification_status", "open" if left > 0 else "locked"),
+            SlotSet("verification_status", "open" if standing.remaining > 0 else "locked"),
         ]
 
 
@@ -228,7 +256,9 @@ class ValidateAccountVerificationForm(FormValidationAction):
 class ActionVerifyAccount(_WithServices, Action):
     """Makes the one directory check the limits allow for what the form collected.
 
-    Afterwards the answers are cleared; a failed reverse lookup goes back to the 户号 route.
+    Afterwards the answers are cleared; a failed reverse lookup goes back to the 户号 route. A
+    match is the only thing that sets `verified_account` and `verified_method`; a refusal says
+    which limit is used up (`verification_blocked_by`).
     """
 
     def name(self) -> str:
@@ -252,7 +282,11 @@ class ActionVerifyAccount(_WithServices, Action):
         )
         events = self._outcome(result)
         if result.outcome is Outcome.VERIFIED:
-            events.append(SlotSet("verification_method", fact.method))
+            events += [
+                SlotSet("verification_method", fact.method),
+                SlotSet(VERIFIED_ACCOUNT, account_number),
+                SlotSet(VERIFIED_METHOD, fact.method),
+            ]
         return events
 
     async def _reverse_lookup(self, tracker: Tracker) -> List[EventType]:
@@ -273,19 +307,26 @@ class ActionVerifyAccount(_WithServices, Action):
             address,
         )
         if result.outcome is Outcome.VERIFIED:
+            # The record found is for the agent only: never put where the visitor's own
+            # statements go (`account_number`).
             return [
                 *self._outcome(result),
                 SlotSet("lookup_name", None),
                 SlotSet("lookup_address", None),
-                SlotSet("account_number", result.account_number),
                 SlotSet("verification_method", REVERSE_LOOKUP),
+                SlotSet(VERIFIED_ACCOUNT, result.account_number),
+                SlotSet(VERIFIED_METHOD, REVERSE_LOOKUP),
             ]
         return [*self._outcome(result), *cleared]
 
     @staticmethod
     def _outcome(result: CheckResult) -> List[EventType]:
-        return [
+        events: List[EventType] = [
             SlotSet("verification_status", result.outcome.value),
             SlotSet("verification_fact", None),
             SlotSet("verification_remaining", str(result.remaining)),
         ]
+        if result.outcome is Outcome.LOCKED:
+            # the record's refusal if the limiter could not say (it always can): fail closed
+            events.append(SlotSet(BLOCKED_BY, limit_of(result.blocked_by) or "record"))
+        return events

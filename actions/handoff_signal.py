@@ -21,13 +21,22 @@ REASON_BY_INTENT: Dict[str, Reason] = {
     "account_lookup": "account_lookup",
 }
 # Slots the agent needs to see, in this order: the contact details NLU found, and what a
-# complaining visitor said happened (complaint_form, actions/feedback.py).
+# complaining visitor said happened (complaint_form, actions/feedback.py). All of it is what the
+# visitor said, never checked (a later message overwrites it): the console shows it as
+# 访客自述,未核实. What was checked is `verification`, from the slots below.
 HANDOFF_SLOTS = ("person_name", "phone", "account_number", COMPLAINT_SLOT)
 # The complaint form's question and the line that records the complaint (data/rules/feedback.yml).
 COMPLAINT_QUESTION = "utter_ask_complaint_description"
 COMPLAINT_RECORDED = "utter_complaint_recorded"
-# Slots the signal's `verification` is built from (not sent as they are).
-VERIFICATION_SLOTS = ("verification_status", "verification_method")
+# Slots the signal's `verification` is built from (not sent as they are): the status, and the
+# record and method only action_verify_account writes, on a successful check (actions/account.py).
+VERIFICATION_SLOTS = ("verification_status", "verified_account", "verified_method")
+# The refusals when no check is left, one per limit (data/rules/account.yml).
+LOCKED_RESPONSES = (
+    "utter_verification_locked",
+    "utter_verification_locked_visitor",
+    "utter_verification_locked_address",
+)
 
 
 def _intent_name(event: Mapping[str, Any]) -> str | None:
@@ -127,7 +136,7 @@ def handoff_reason(
     if intent in REASON_BY_INTENT:
         return REASON_BY_INTENT[intent]
     if "utter_offer_human" in bot_turn:
-        if "utter_verification_locked" in bot_turn:
+        if any(name in bot_turn for name in LOCKED_RESPONSES):
             return "verification_exhausted"
         if "utter_default" in bot_turn:
             return "repeated_misunderstanding"
@@ -137,13 +146,21 @@ def handoff_reason(
 
 
 def verification_from_slots(slots: Mapping[str, Any]) -> Verification | None:
-    """The conversation's verification outcome from its slots, if it has one to report."""
+    """The conversation's verification outcome from its slots, if it has one to report.
+
+    `verified` names the record from `verified_account` alone, which only a successful check
+    writes: a 户号 the visitor types afterwards changes `account_number` (visitor-stated, in
+    the signal's `slots`), never this. Without it there is nothing verified to report.
+    `exhausted` carries the 户号 the visitor last gave (`account_number`), which no check ever
+    confirmed: the console shows it as 访客自述,未核实.
+    """
     status = slots.get("verification_status")
     if status == "verified":
+        account = slots.get("verified_account")
+        if not account:
+            return None
         return Verification(
-            status="verified",
-            account_number=slots.get("account_number"),
-            method=slots.get("verification_method"),
+            status="verified", account_number=account, method=slots.get("verified_method")
         )
     if status == "locked":
         return Verification(

@@ -12,7 +12,7 @@ from typing import Literal, Sequence
 
 from actions.directory import Customer, Directory, DirectoryError
 from actions.normalize import find_phone_last4, normalize_name
-from actions.verification_limits import AttemptLimiter, Subject
+from actions.verification_limits import AttemptLimiter, Reservation, Subject
 from compliance.masking import mask_personal_numbers
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,9 @@ class Fact:
 class CheckResult:
     outcome: Outcome
     remaining: int  # checks left after this attempt
-    blocked_by: str | None = None  # which limit refused it (account, conversation, ip, name)
+    # LOCKED: the kind of subject with no check left (account, name, visitor, conversation, ip):
+    # the one that refused the attempt, or the one this failed check used up.
+    blocked_by: str | None = None
     account_number: str | None = None  # the record found by a reverse lookup
 
 
@@ -96,11 +98,13 @@ async def check_identity(
         fact.method,
         reservation.remaining,
     )
-    return _failed(reservation.remaining)
+    return _failed(reservation)
 
 
-def _failed(remaining: int) -> CheckResult:
-    return CheckResult(Outcome.MISMATCH if remaining > 0 else Outcome.LOCKED, remaining)
+def _failed(reservation: Reservation) -> CheckResult:
+    if reservation.remaining > 0:
+        return CheckResult(Outcome.MISMATCH, reservation.remaining)
+    return CheckResult(Outcome.LOCKED, 0, reservation.blocked_by)
 
 
 async def check_by_name_and_address(
@@ -131,4 +135,4 @@ async def check_by_name_and_address(
         logger.info("reverse lookup passed account=%s", mask_personal_numbers(account_number))
         return CheckResult(Outcome.VERIFIED, reservation.remaining + 1, None, account_number)
     logger.info("reverse lookup failed matches=%d remaining=%d", len(found), reservation.remaining)
-    return _failed(reservation.remaining)
+    return _failed(reservation)

@@ -17,10 +17,23 @@ class Settings(SharedSettings):
         86400, "VERIFY_ACCOUNT_WINDOW_SECONDS", "... within this rolling window", gt=0
     )
     visitor_limit: int = setting(
-        3, "VERIFY_VISITOR_LIMIT", "failed checks per visitor (conversation and address)", gt=0
+        3,
+        "VERIFY_VISITOR_LIMIT",
+        "failed checks per visitor (the browser's `visitor_id`, and the conversation)",
+        gt=0,
     )
     visitor_window_seconds: int = setting(
         86400, "VERIFY_VISITOR_WINDOW_SECONDS", "... within this rolling window", gt=0
+    )
+    address_limit: int = setting(
+        20,
+        "VERIFY_ADDRESS_LIMIT",
+        "failed checks per client address, whoever makes them: mass guessing from one network "
+        "(higher than the visitor's: many visitors can share an address)",
+        gt=0,
+    )
+    address_window_seconds: int = setting(
+        86400, "VERIFY_ADDRESS_WINDOW_SECONDS", "... within this rolling window", gt=0
     )
     directory_url: str | None = setting(
         None, "DIRECTORY_URL", "the company's CRM over HTTP (docs/verification.md); unset: SQLite"
@@ -33,4 +46,13 @@ class Settings(SharedSettings):
         ROOT / "var" / "directory.sqlite3",
         "DIRECTORY_PATH",
         "the SQLite customer directory (`make directory` writes a sample)",
+    )
+    server_host: str = setting(
+        "127.0.0.1", "ACTION_SERVER_HOST", "the interface the action server listens on"
+    )
+    server_port: int = setting(5055, "ACTION_PORT", "the action server's port", gt=0)
+    server_token: str = setting(
+        "",
+        "ACTION_SERVER_TOKEN",
+        "the secret Rasa sends with each action call (endpoints.yml); required",
     )

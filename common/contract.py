@@ -24,7 +24,10 @@ WORKING_HOURS_ENTITY: Final = "working_hours"
 REPLY_TIME_ENTITY: Final = "reply_time"
 
 # Keys of the metadata the desk puts on every visitor message (the tracker's `user` event).
-CLIENT_IP_KEY: Final = "client_ip"  # the visitor's address: the per-visitor verification limit
+CLIENT_IP_KEY: Final = "client_ip"  # the visitor's address: the per-address verification limit
+# The visitor's durable browser identity (docs/security.md): a long random id the chat page keeps
+# across chats (or, for rasa-webchat, a digest of its kept session id); the per-visitor limit.
+VISITOR_ID_KEY: Final = "visitor_id"
 DESK_STATE_KEY: Final = "desk_state"  # the conversation's state when the message was queued
 DELIVERY_ID_KEY: Final = "desk_delivery_id"  # the inbox item's id: delivered once (docs/desk.md)
 

@@ -42,7 +42,9 @@ class Verification(TypedDict):
     """What the account verification came to in this conversation (docs/verification.md)."""
 
     status: Literal["verified", "exhausted"]
-    account_number: str | None  # the verified record; for "exhausted", the last one tried
+    # "verified": the record the visitor proved they hold (only a successful check sets it).
+    # "exhausted": the 户号 the visitor last gave, never confirmed: visitor-stated, not a fact.
+    account_number: str | None
     method: str | None  # "name", "phone_last4" or "address" (reverse lookup) when verified
 
 
@@ -53,8 +55,10 @@ class HandoffSignal(TypedDict):
     conversation_id: str
     reason: Reason
     intent: str | None
+    # What the visitor said (person_name, phone, account_number, complaint_description), as
+    # NLU or a form took it: visitor-stated, never checked; the latest value wins.
     slots: Dict[str, Any]
-    verification: Verification | None
+    verification: Verification | None  # what was checked: the only verified facts
     summary: Summary
     transcript: List[TranscriptLine]
     created_at: float

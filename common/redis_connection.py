@@ -1,5 +1,7 @@
 """One way to open Redis for every process of the product: the desk and the action server."""
 
+from urllib.parse import urlparse
+
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
@@ -17,3 +19,13 @@ def connect(redis_url: str) -> "Redis[str]":
         health_check_interval=5,
     )
     return client
+
+
+def shown_url(url: str) -> str:
+    """`url` with its password replaced by asterisks, for printing and logs."""
+    parsed = urlparse(url)
+    if not parsed.password:
+        return url
+    user = f"{parsed.username}:" if parsed.username else ":"
+    host = parsed.netloc.rpartition("@")[2]
+    return parsed._replace(netloc=f"{user}***@{host}").geturl()

@@ -5,10 +5,18 @@ masks every record of the desk's logs.
 A number is a run of 10 or more digits (an ID card's last may be X) in one token or in digit
 groups joined by single spaces or dashes (`138-1234-5678`, `6222 0212 3456 7890 128`); it is
 shown as its first 3 and last 4 digits with asterisks between (`138****5678`).
+
+The patterns see the text as written after `finding_text`, which changes characters one for one
+(so offsets still hold): full-width and other Unicode digits, Chinese digits read one by one
+(`一三八…`, `幺`, `〇`/`零`, `壹贰…`), full-width X, dots grouping a number like a phone's
+(`136.1234.5678`) and wide spaces or dashes between digits all become what the plain form has;
+hex ids, UUIDs, times, dates and amounts of money are blanked out so that none of their digits
+counts. A masked number always shows ASCII digits (`一三八一二三四五六七八` → `138****5678`).
 """
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, List
 
@@ -17,8 +25,85 @@ from compliance.pipeline import NUMBERS, get_nlp
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
 
+    from compliance.pipeline import Segmenter
+
 MIN_CHARS = 10  # the shortest number masked: a 10-digit 户号
 KEEP_START, KEEP_END = 3, 4
+
+
+# Chinese digits as a number is read out one digit at a time (幺 for 1) and in financial form.
+CHINESE_DIGITS = "〇零幺一二三四五六七八九壹贰叁肆伍陆柒捌玖"
+_CHINESE_TO_ASCII = str.maketrans(CHINESE_DIGITS, "001123456789123456789")
+_CHINESE_DIGIT = re.compile(f"[{CHINESE_DIGITS}]")
+# What may stand between two digits of a number as written: a space, dash or dot, maybe wide.
+_SEPARATOR = "[ \u00a0\u3000\\-\uff0d\u2010-\u2015\u2212.\uff0e]"
+_DIGIT_SEQUENCE = re.compile(f"[0-9{CHINESE_DIGITS}](?:{_SEPARATOR}?[0-9{CHINESE_DIGITS}])*")
+CHINESE_RUN = 3  # this many Chinese digits in a sequence make it a number's
+# Nine digits with at most one separator between each two: what any number needs (an ID card's X
+# may be its tenth character); a text without them skips the pipeline.
+_NINE_DIGITS = re.compile(r"\d(?:[ -]?\d){8}")
+_NINE_DIGITS_AS_WRITTEN = re.compile(
+    f"[\\d{CHINESE_DIGITS}](?:{_SEPARATOR}?[\\d{CHINESE_DIGITS}]){{8}}"
+)
+_NON_ASCII_DIGIT = re.compile(r"[^\D0-9]")
+# A full-width X after a digit; a wide space, a dash, a full-width dot or colon between digits.
+_WIDE = re.compile("(?<=[0-9])[Ｘｘ]|(?<=[0-9])[\u00a0\u3000－‐‑‒–—―−．：](?=[0-9])")
+_WIDE_TO_ASCII = str.maketrans("Ｘｘ\u00a0\u3000－‐‑‒–—―−．：", "Xx  --------.:")
+# Digit groups joined by two or more dots, each middle group of 4 digits: a phone, ID or card
+# number (`136.1234.5678`), never a decimal number, an IP address or a date (`2026.12.07`).
+_DOTTED = re.compile(r"(?<![\d.])\d{2,6}(?:\.\d{4})+\.\d{2,4}[Xx]?(?!\.?\d)")
+# What holds digits but is no personal number; blanked out before the patterns run.
+_NOT_PERSONAL = re.compile(
+    r"(?<![0-9A-Za-z])(?=[0-9]*[A-Fa-f])[0-9A-Fa-f]{16,}(?![0-9A-Za-z])"  # a hex id
+    r"|(?=[0-9-]{0,35}[A-Fa-f])[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}"  # a UUID
+    r"|(?<![\d:])\d{1,2}:\d{2}(?::\d{2})?(?![\d:])"  # a time, 20:30 or 20:30:15
+    # a date, 2026-12-07, 2026/12/07 or 2026.12.07
+    r"|(?<![\d./-])(?:19|20)\d\d([-./])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])(?![\d]|[-./]\d)"
+    r"|(?<=[¥￥$])\d[\d,]*(?:\.\d+)?"  # an amount of money
+)
+BLANK = "_"
+
+
+def _is_word(text: str) -> bool:
+    """Whether `text` is a word of the pipeline's jieba dictionary (一下, 第一)."""
+    segmenter: Segmenter = get_nlp().tokenizer.jieba_seg  # type: ignore[union-attr]
+    return bool(segmenter.tokenizer.FREQ.get(text))
+
+
+def _chinese_digits(match: "re.Match[str]") -> str:
+    """A sequence of digits, Chinese digits and single separators, with its Chinese digits as
+    ASCII ones if the sequence is long enough to hold a number and they are its digits: 3 or
+    more of them (`一三八…`, `幺 三 八 …`), or fewer between ASCII digits (`138一二345678`).
+    One at the edge of a number is not (`…2345一直`); with 3 or more, one that makes a word
+    with the character beyond it is not either (`…五六七八一下`, `第一三八…`), unless the
+    rest is too short to be masked."""
+    written = match.group()
+    ascii_ = written.translate(_CHINESE_TO_ASCII)
+    if ascii_ == written or sum(map(str.isdecimal, ascii_)) < MIN_CHARS - 1:
+        return written
+    if written[0] == ascii_[0] and written[-1] == ascii_[-1]:
+        return ascii_
+    if sum(a != b for a, b in zip(written, ascii_, strict=True)) < CHINESE_RUN:
+        return written
+    text, start, end = match.string, match.start(), match.end()
+    first = 1 if start > 0 and _is_word(text[start - 1 : start + 1]) else 0
+    last = len(written) - (1 if end < len(text) and _is_word(text[end - 1 : end + 1]) else 0)
+    if sum(map(str.isdecimal, ascii_[first:last])) < MIN_CHARS:
+        return ascii_
+    return written[:first] + ascii_[first:last] + written[last:]
+
+
+def finding_text(text: str) -> str:
+    """`text` as the patterns see it: the same length, character for character, with numbers
+    written the plain way and the digits of what is not personal blanked out."""
+    if not text.isascii():
+        text = _NON_ASCII_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), text)
+        if _CHINESE_DIGIT.search(text):
+            text = _DIGIT_SEQUENCE.sub(_chinese_digits, text)
+        text = _WIDE.sub(lambda m: m.group().translate(_WIDE_TO_ASCII), text)
+    if "." in text:
+        text = _DOTTED.sub(lambda m: m.group().replace(".", "-"), text)
+    return _NOT_PERSONAL.sub(lambda m: BLANK * len(m.group()), text)
 
 
 @dataclass(frozen=True)
@@ -100,10 +185,13 @@ def _number(run: List["Token"]) -> PersonalNumber | None:
 
 def find_personal_numbers(text: str) -> List[PersonalNumber]:
     """Every personal number in `text`, in order."""
-    if sum(map(str.isdecimal, text)) < MIN_CHARS - 1:  # too few digits: no spaCy needed
-        return []
+    if not _NINE_DIGITS_AS_WRITTEN.search(text):
+        return []  # too few digits together: no spaCy needed
+    finding = finding_text(text)
+    if not _NINE_DIGITS.search(finding):
+        return []  # nor once dates, times, money and ids are left out
     nlp = get_nlp()
-    doc = nlp.get_pipe(NUMBERS)(nlp.make_doc(text))  # the rules' ruler is not needed here
+    doc = nlp.get_pipe(NUMBERS)(nlp.make_doc(finding))  # the rules' ruler is not needed here
     found: List[PersonalNumber] = []
     for span in doc.spans[NUMBERS]:
         for run in _runs(span):

@@ -57,7 +57,7 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
     async def open_resources(app: Sanic, _: object) -> None:
         redis = connect(settings.redis_url)
         await redis.ping()
-        rasa = RasaClient(settings.rasa_url, settings.rasa_token)
+        rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_channel_token)
         await rasa.open()
         store = DeskStore(redis, visitor_ttl_seconds=settings.visitor_session_days * 86400)
         phrases = load_phrases(settings.domain_path, settings.company_name)

@@ -11,15 +11,26 @@ Each member is scored by when it stops counting unless renewed; the instance hol
 renews its own every `RENEW_SECONDS`, so the sockets of a desk instance that died stop counting
 within `SOCKET_TTL_SECONDS` without any disconnect event. What an agent or a visitor going away
 means is desk/service.py's (`agent_away`, `agent_gone`, `visitor_gone`).
+
+A console socket lives only as long as its login: logging out disconnects the login's sockets on
+every instance at once (`forget_login`), and each instance also checks its own consoles' logins
+every `DESK_AGENT_SESSION_CHECK_SECONDS` (`watch_logins`), so a login that expired, or ended
+while its socket's member was missing (a lapsed renewal, a socket that connected while the
+logout ran), loses its sockets within that time too.
 """
 
+import asyncio
 import hashlib
+import logging
 import time
-from typing import Callable, Dict, List, Tuple
+from typing import Awaitable, Callable, Dict, List, NoReturn, Tuple
 
 from redis.asyncio import Redis
 
+from desk.guard import token_digest
 from desk.store import P
+
+logger = logging.getLogger(__name__)
 
 RENEW_SECONDS = 10.0
 SOCKET_TTL_SECONDS = 3 * RENEW_SECONDS
@@ -91,9 +102,27 @@ class ConsoleRegistry(SocketSet):
 
     def __init__(self, redis: "Redis[str]", clock: Callable[[], float] = time.time) -> None:
         super().__init__(redis, "consoles", clock)
+        # This instance's console sockets: sid → their login's token digest (the session key's).
+        self.logins: Dict[str, str] = {}
 
     async def console_connected(self, agent_id: str, token: str, sid: str) -> None:
+        self.logins[sid] = token_digest(token)
         await self.connected(agent_id, f"{login_id(token)}:{sid}", sid)
+
+    async def disconnected(self, sid: str) -> str | None:
+        self.logins.pop(sid, None)
+        return await super().disconnected(sid)
+
+    async def ended_logins(self, alive: Callable[[List[str]], Awaitable[List[bool]]]) -> List[str]:
+        """This instance's console sockets whose login no longer lasts (ended or expired).
+
+        `alive` tells, for token digests, whether each login still lasts (one Redis round trip).
+        """
+        if not self.logins:
+            return []
+        digests = sorted(set(self.logins.values()))
+        lasting = {d for d, ok in zip(digests, await alive(digests), strict=True) if ok}
+        return [sid for sid, digest in list(self.logins.items()) if digest not in lasting]
 
     async def forget_login(self, agent_id: str, token: str) -> List[str]:
         """Removes one login's consoles (logout); returns their sids to disconnect."""
@@ -108,3 +137,24 @@ class VisitorSockets(SocketSet):
 
     def __init__(self, redis: "Redis[str]", clock: Callable[[], float] = time.time) -> None:
         super().__init__(redis, "visitors", clock)
+
+
+async def watch_logins(
+    consoles: ConsoleRegistry,
+    alive: Callable[[List[str]], Awaitable[List[bool]]],
+    disconnect: Callable[[str], Awaitable[None]],
+    every: float,
+) -> NoReturn:
+    """Every `every` seconds, disconnects this instance's consoles whose login ended or expired
+    (runs until cancelled)."""
+    while True:
+        try:
+            for sid in await consoles.ended_logins(alive):
+                logger.info("console %s: its login ended or expired, disconnecting", sid)
+                await disconnect(sid)
+                await consoles.disconnected(sid)  # forgotten even if no disconnect event came
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("login watch")
+        await asyncio.sleep(every)

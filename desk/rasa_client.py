@@ -27,9 +27,18 @@ class RasaRejected(RasaError):
 class RasaClient:
     """Sends visitor messages and events to one Rasa server over a kept-alive session."""
 
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 25.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        channel_token: str = "",
+        timeout: float = 25.0,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        # The HTTP API's token (`--auth-token`) goes with every call; the channel's webhook
+        # checks its own secret instead (rasa_addons/channel.py).
         self.params = {"token": token} if token else {}
+        self.channel_headers = {"Authorization": f"Bearer {channel_token}"} if channel_token else {}
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
@@ -40,11 +49,20 @@ class RasaClient:
         if self._session is not None:
             await self._session.close()
 
-    async def _post(self, path: str, payload: Any, params: Dict[str, str] | None = None) -> None:
+    async def _post(
+        self,
+        path: str,
+        payload: Any,
+        params: Dict[str, str] | None = None,
+        headers: Dict[str, str] | None = None,
+    ) -> None:
         assert self._session is not None, "RasaClient.open() was not awaited"
         try:
             async with self._session.post(
-                f"{self.base_url}{path}", json=payload, params={**self.params, **(params or {})}
+                f"{self.base_url}{path}",
+                json=payload,
+                params={**self.params, **(params or {})},
+                headers=headers,
             ) as response:
                 if response.status >= 400:
                     raise RasaRejected(f"{path}: HTTP {response.status} {await response.text()}")
@@ -89,7 +107,7 @@ class RasaClient:
         payload: Dict[str, Any] = {"sender": conversation_id, "message": text}
         if metadata:
             payload["metadata"] = metadata
-        await self._post("/webhooks/callback/webhook", payload)
+        await self._post("/webhooks/callback/webhook", payload, headers=self.channel_headers)
 
     async def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
         await self._post(f"/conversations/{conversation_id}/tracker/events", events)

@@ -19,7 +19,13 @@ from typing import Any, Callable, Dict, List
 
 import socketio
 
-from common.contract import CLIENT_IP_KEY, COMPLAINT_SLOT, OPENING_PAYLOAD, is_desk_only
+from common.contract import (
+    CLIENT_IP_KEY,
+    COMPLAINT_SLOT,
+    OPENING_PAYLOAD,
+    VISITOR_ID_KEY,
+    is_desk_only,
+)
 from common.handoff import parse_reason, parse_verification
 from compliance.checker import Violation
 from compliance.checker import check as check_service_language
@@ -27,14 +33,16 @@ from compliance.masking import mask_personal_numbers
 from desk.compliance_report import compliance_day
 from desk.delivery import LEASE_MS, RasaDelivery, with_delivery_id
 from desk.errors import DeskError
+from desk.guard import for_rasa, is_payload, is_valid_text, token_digest, visitor_id
 from desk.lifecycle import Change, Event, Lifecycle, State
+from desk.login_guard import LoginGuard
 from desk.messages import Messages
 from desk.phrases import Phrases
-from desk.presence import RENEW_SECONDS, ConsoleRegistry, VisitorSockets
+from desk.presence import RENEW_SECONDS, ConsoleRegistry, VisitorSockets, watch_logins
 from desk.rasa_client import RasaClient
 from desk.ratings import BOT, Ratings
 from desk.settings import DeskSettings
-from desk.store import Agent, ComplianceKind, DeskStore, P
+from desk.store import Agent, Bucket, ComplianceKind, DeskStore, P
 from desk.timers import TimerLoop, Timers
 from desk.waiting import OFFLINE_INTENTS, Waiting
 
@@ -73,8 +81,9 @@ def bot_uttered(entry: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def checked_text(text: Any, limit: int, phrases: Phrases) -> str:
-    """The message text without surrounding blanks, or a `DeskError`: not text, empty, too long."""
-    if not isinstance(text, str):
+    """The message text without surrounding blanks, or a `DeskError`: not valid text, empty,
+    too long."""
+    if not isinstance(text, str) or not is_valid_text(text):
         raise DeskError("malformed", phrases.say("malformed"))
     text = text.strip()
     if not text:
@@ -84,14 +93,16 @@ def checked_text(text: Any, limit: int, phrases: Phrases) -> str:
     return text
 
 
-def inbox_message(text: str, client_ip: str | None) -> Dict[str, Any]:
-    """The inbox item of a message for Rasa, with the visitor's address as its metadata.
+def inbox_message(text: str, client_ip: str | None, visitor: str = "") -> Dict[str, Any]:
+    """The inbox item of a message for Rasa, with the visitor's address and identity as its
+    metadata (the verification limits count by them).
 
     The metadata is stored with the item, so a retry, or another instance, sends the same.
     """
     item: Dict[str, Any] = {"kind": "message", "text": text}
-    if client_ip:
-        item["metadata"] = {CLIENT_IP_KEY: client_ip}
+    metadata = {CLIENT_IP_KEY: client_ip, VISITOR_ID_KEY: visitor}
+    if any(metadata.values()):
+        item["metadata"] = {key: value for key, value in metadata.items() if value}
     return with_delivery_id(item)
 
 
@@ -228,6 +239,7 @@ class Desk:
         self.lifecycle = Lifecycle()
         self.consoles = ConsoleRegistry(store.redis, clock)
         self.visitors = VisitorSockets(store.redis, clock)
+        self.logins = LoginGuard(store.redis, settings, clock)  # desk/login_guard.py
         timers = Timers(store.redis)
         self.timers = timers
         self.waiting = Waiting(self, settings.working_hours(), timers)
@@ -246,6 +258,7 @@ class Desk:
             settings.timer_tick_seconds,
         )
         self._presence_task: asyncio.Task[None] | None = None
+        self._logins_task: asyncio.Task[None] | None = None
         self._listen()
 
     def _listen(self) -> None:
@@ -305,11 +318,21 @@ class Desk:
         self.delivery.start()
         self.timer_loop.start()
         self._presence_task = asyncio.create_task(self._keep_presence())
+        self._logins_task = asyncio.create_task(  # consoles go when their login does
+            watch_logins(
+                self.consoles,
+                self.store.sessions_alive,
+                lambda sid: self.sio.disconnect(sid, namespace=AGENTS),
+                self.settings.agent_session_check_seconds,
+            )
+        )
 
     async def stop(self) -> None:
-        if self._presence_task is not None:
-            self._presence_task.cancel()
-            await asyncio.gather(self._presence_task, return_exceptions=True)
+        for task in (self._presence_task, self._logins_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self.logins.close()
         await self.timer_loop.stop()
         await self.delivery.stop()
 
@@ -425,29 +448,49 @@ class Desk:
             )
 
     async def visitor_session(
-        self, token: str | None, client_ip: str | None = None
+        self, token: str | None, client_ip: str | None = None, browser_id: Any = None
     ) -> Dict[str, str]:
         """The visitor's session: the one `token` names, or a new one with a new conversation.
 
-        A new conversation starts with the opening payload to Rasa, from `client_ip`.
+        A new conversation starts with the opening payload to Rasa, from `client_ip`; one
+        address opens at most `DESK_NEW_CHATS_PER_MINUTE` (`too_many_chats` after that).
+        `visitor_id` (desk/guard.py) comes from the chat page's `browser_id`, if valid.
         """
         if token:
             conversation_id = await self.store.conversation_of(token)
             if conversation_id is not None:
                 await self.store.touch_visitor(token, conversation_id)
-                return {"token": token, "conversation_id": conversation_id}
+                return {
+                    "token": token,
+                    "conversation_id": conversation_id,
+                    "visitor_id": await self.store.visitor_id(conversation_id),
+                }
+        minute = int(self.clock() // 60)
+        opened = await self.store.count_new_chat(token_digest(client_ip or ""), minute)
+        if opened > self.settings.new_chats_per_minute:
+            logger.warning("new chats refused: %d this minute from one address", opened)
+            raise DeskError("too_many_chats", self.phrases.say("too_many_chats"), 429)
         token = secrets.token_urlsafe(32)
         conversation_id = secrets.token_hex(16)
-        await self.store.start_conversation(token, conversation_id)
-        await self.delivery.enqueue(conversation_id, inbox_message(OPENING_PAYLOAD, client_ip))
-        return {"token": token, "conversation_id": conversation_id}
+        visitor = visitor_id(browser_id, token)
+        await self.store.start_conversation(token, conversation_id, visitor)
+        await self.delivery.enqueue(
+            conversation_id, inbox_message(OPENING_PAYLOAD, client_ip, visitor)
+        )
+        return {"token": token, "conversation_id": conversation_id, "visitor_id": visitor}
 
     async def visitor_message(
-        self, conversation_id: str, text: Any, client_ip: str | None = None
+        self,
+        conversation_id: str,
+        text: Any,
+        client_ip: str | None = None,
+        visitor: str = "",
     ) -> Dict[str, Any]:
         """Records a visitor's message and passes it on as the conversation's owner requires.
 
-        `client_ip`, the visitor's address, goes to Rasa with the message (its metadata).
+        `client_ip` and `visitor` (the visitor's address and identity) go to Rasa with the
+        message (its metadata). A slash payload the bot did not offer goes as text
+        (desk/guard.py); a visitor faster than their token bucket gets `too_fast`.
         """
         text = checked_text(text, self.settings.max_message_chars, self.phrases)
         if is_desk_only(text):
@@ -457,13 +500,26 @@ class Desk:
             handled = await self.ratings.visitor_command(conversation_id, text)
         if handled is not None:
             return handled
-        owner, agent_id, entry, first = await self.store.visitor_line(
+        offered = (
+            [text]
+            if is_payload(text) and await self.store.was_offered(conversation_id, text)
+            else []
+        )
+        to_rasa = for_rasa(text, offered)
+        if not to_rasa:
+            raise DeskError("empty", self.phrases.say("empty"))
+        settings = self.settings
+        recorded = await self.store.visitor_line(
             conversation_id,
             {"from": "visitor", "ts": self.clock(), "text": text},
-            inbox_message(text, client_ip),
-            self.settings.instance_id,
+            inbox_message(to_rasa, client_ip, visitor),
+            settings.instance_id,
             LEASE_MS,
+            Bucket(settings.visitor_burst, settings.visitor_per_second, self.clock()),
         )
+        if recorded is None:
+            raise DeskError("too_fast", self.phrases.say("too_fast"), 429)
+        owner, agent_id, entry, first = recorded
         if owner == State.QUEUED.value:  # the queue card shows the latest line
             await self.ticket_updated(conversation_id, {"summary": {"last_visitor_message": text}})
         if owner == State.AGENT.value:
@@ -531,6 +587,9 @@ class Desk:
                     {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
                     for b in message["buttons"]
                 ]
+                await self.store.offer_payloads(
+                    conversation_id, [b["payload"] for b in entry["buttons"] if b["payload"]]
+                )
             await self.say_to_visitor(conversation_id, entry)
             await self.waiting.bot_spoke(conversation_id)
 

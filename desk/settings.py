@@ -29,13 +29,64 @@ class DeskSettings(SharedSettings):
     callback_token: str = setting(
         "", "DESK_CALLBACK_TOKEN", "the secret Rasa sends with each bot line to /rasa/callback"
     )
+    rasa_channel_token: str = setting(
+        "", "RASA_CHANNEL_TOKEN", "the secret the desk sends Rasa with each visitor message"
+    )
     host: str = setting("127.0.0.1", "DESK_HOST", "the interface the desk listens on")
     port: int = setting(5080, "DESK_PORT", "the chat page, the console and socket.io", gt=0)
     max_message_chars: int = setting(
         1000, "DESK_MAX_MESSAGE_CHARS", "the longest message a visitor or agent may send", gt=0
     )
+    visitor_burst: int = setting(
+        8, "DESK_VISITOR_BURST", "messages a visitor may send at once before being slowed", gt=0
+    )
+    visitor_per_second: float = setting(
+        0.5, "DESK_VISITOR_PER_SECOND", "... and then this many per second (a token bucket)", gt=0
+    )
+    new_chats_per_minute: int = setting(
+        20,
+        "DESK_NEW_CHATS_PER_MINUTE",
+        "new conversations one client address may open per minute",
+        gt=0,
+    )
     agent_session_seconds: int = setting(
         8 * 3600, "DESK_AGENT_SESSION_SECONDS", "how long an agent's login lasts", gt=0
+    )
+    agent_session_check_seconds: float = setting(
+        2.0,
+        "DESK_AGENT_SESSION_CHECK_SECONDS",
+        "how often each instance cuts console sockets whose login expired or ended",
+        gt=0,
+    )
+    login_max_failures: int = setting(
+        5, "DESK_LOGIN_MAX_FAILURES", "failed logins to one 工号 before it is locked", gt=0
+    )
+    login_max_failures_per_address: int = setting(
+        30,
+        "DESK_LOGIN_MAX_FAILURES_PER_ADDRESS",
+        "failed logins from one client address before it is locked",
+        gt=0,
+    )
+    login_lockout_seconds: float = setting(
+        60.0,
+        "DESK_LOGIN_LOCKOUT_SECONDS",
+        "the first lock; each failure after it doubles the next",
+        gt=0,
+    )
+    login_lockout_max_seconds: float = setting(
+        3600.0, "DESK_LOGIN_LOCKOUT_MAX_SECONDS", "the longest lock", gt=0
+    )
+    login_failure_window_seconds: int = setting(
+        3600,
+        "DESK_LOGIN_FAILURE_WINDOW_SECONDS",
+        "failures are forgotten this long after the first (or after a lock ends)",
+        gt=0,
+    )
+    login_hash_threads: int = setting(
+        2,
+        "DESK_LOGIN_HASH_THREADS",
+        "threads checking passwords (scrypt), off the event loop",
+        gt=0,
     )
     visitor_session_days: int = setting(
         30,

@@ -90,9 +90,16 @@ def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
     async def session_request(sid: str, data: Any = None) -> None:
         desk = get_desk()
         token = data.get("session_id") if isinstance(data, dict) else None
+        browser_id = data.get("browser_id") if isinstance(data, dict) else None
         previous = await sio.get_session(sid, namespace=VISITORS)
         address = previous.get("client_ip")
-        session = await desk.visitor_session(token if isinstance(token, str) else None, address)
+        try:
+            session = await desk.visitor_session(
+                token if isinstance(token, str) else None, address, browser_id
+            )
+        except DeskError as error:
+            await emit_error(sid, error)
+            return
         if previous.get("conversation_id") not in (None, session["conversation_id"]):
             await sio.leave_room(sid, visitor_room(previous["conversation_id"]), namespace=VISITORS)
         await sio.save_session(sid, {**previous, **session}, namespace=VISITORS)
@@ -125,7 +132,10 @@ def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
             if not isinstance(data, dict):
                 raise DeskError("malformed", desk.phrases.say("malformed"))
             entry = await desk.visitor_message(
-                session["conversation_id"], data.get("message"), session.get("client_ip")
+                session["conversation_id"],
+                data.get("message"),
+                session.get("client_ip"),
+                session.get("visitor_id", ""),
             )
             return {"seq": entry["seq"]}
         except DeskError as error:

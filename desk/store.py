@@ -4,9 +4,13 @@ Keys (prefix `desk:`):
 
 | key | type | holds |
 |---|---|---|
-| `visitor:{token}` | string | the conversation id of a visitor's session token (expires) |
+| `visitor:{digest}` | string | the conversation id of a visitor's session token (expires); |
+| | | the key has the token's SHA-256, never the token |
 | `conv:{id}` | hash | `owner` (desk/lifecycle.py), `agent_id`, `handoff_seq`, `created_at`, |
-| | | `visitor_left_at` (when the visitor's last chat page closed, until one reopens) |
+| | | `visitor_left_at` (when the visitor's last chat page closed, until one reopens), |
+| | | `visitor_id` (desk/guard.py), `bucket`, `bucket_at` (the visitor's rate limit) |
+| `offered:{id}` | set | payloads of the buttons the bot offered since the visitor's last line |
+| `new_chats:{digest}:{minute}` | string | new conversations from one client address that minute |
 | `transcript:{id}` | list | one JSON `Entry` per line, in order (its index is its `seq`) |
 | `ticket:{id}` | string | the JSON ticket opened at the last handoff |
 | `queue` | sorted set | queued conversation ids, scored by the time they were queued |
@@ -17,7 +21,11 @@ Keys (prefix `desk:`):
 | `agent:{id}` | hash | `name`, `password_hash`, `capacity` |
 | `presence` | hash | agent id → online, busy or offline |
 | `agent_convs:{id}` | set | conversation ids an agent owns |
-| `session:{token}` | string | the agent id of a console login (expires) |
+| `session:{digest}` | string | the agent id of a console login (expires); the key has the |
+| | | token's SHA-256, never the token |
+| `login:agent:{digest}` | hash | failed logins to one 工号 (`n`) and its lock's end (`until`) |
+| `login:address:{digest}` | hash | the same per client address (desk/login_guard.py) |
+| `login:pepper` | string | the random key of those digests (HMAC), so key names give nothing away |
 | `compliance:{day}` | hash | `{agent id}:warnings`, `{agent id}:forced` of a day (`YYYY-MM-DD`) |
 | `compliance:forced` | list | JSON records of agent messages sent despite a warning, newest first |
 | `stats:{day}` | hash | `left_queued`, `left_agent`: visitors who left while waiting or served |
@@ -46,6 +54,7 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from desk.guard import token_digest
 from desk.lifecycle import BOT_ANSWERS, LUA_ALLOWED, Event, lua_args
 
 P = "desk:"
@@ -76,14 +85,26 @@ class Agent:
 
 # Records a visitor's line and, unless an agent owns the conversation, queues it for Rasa and
 # takes the inbox's lease if it is free, in one step (a closed conversation reopens to the bot;
-# a queued visitor still talks to the bot until an agent accepts).
-# KEYS: conv, transcript, inbox, pending, lease. ARGV: entry json, inbox item json, id,
-# instance id, lease ms, states answered by the bot, reopen's sources and target.
-# Returns {owner, agent id, seq, first inbox item if the lease was taken}.
+# a queued visitor still talks to the bot until an agent accepts). The visitor's rate limit is a
+# token bucket in the conversation's hash: a line with no token left is not recorded at all.
+# The bot's offered buttons are spent by the line.
+# KEYS: conv, transcript, inbox, pending, lease, offered. ARGV: entry json, inbox item json, id,
+# instance id, lease ms, states answered by the bot, reopen's sources and target, now (s),
+# burst (0: no limit), tokens per second.
+# Returns {owner, agent id, seq (-1: refused, too fast), first inbox item if the lease was taken}.
 _VISITOR_LINE = (
     LUA_ALLOWED
     + """
-local owner, agent = unpack(redis.call('HMGET', KEYS[1], 'owner', 'agent_id'))
+local owner, agent, tokens, at = unpack(
+  redis.call('HMGET', KEYS[1], 'owner', 'agent_id', 'bucket', 'bucket_at'))
+local now, burst, rate = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+if burst > 0 then
+  local refill = math.max(0, now - (tonumber(at) or now)) * rate
+  tokens = math.min(burst, (tonumber(tokens) or burst) + refill)
+  if tokens < 1 then return {owner or '', agent or '', -1, ''} end
+  redis.call('HSET', KEYS[1], 'bucket', tostring(tokens - 1), 'bucket_at', tostring(now))
+end
+redis.call('DEL', KEYS[6])
 local seq = redis.call('RPUSH', KEYS[2], ARGV[1]) - 1
 local head = ''
 if allowed(owner or '', ARGV[6]) then
@@ -182,6 +203,19 @@ FORCED_RECORDS_KEPT = 10_000
 ComplianceKind = Literal["warnings", "forced"]
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """A visitor's rate limit at `now`: `burst` lines at once, then `per_second`."""
+
+    burst: int
+    per_second: float
+    now: float
+
+
+def _visitor_key(visitor_token: str) -> str:
+    return f"{P}visitor:{token_digest(visitor_token)}"
+
+
 class DeskStore:
     """Typed operations on the desk's Redis keys."""
 
@@ -199,7 +233,7 @@ class DeskStore:
     # Visitors and conversations
 
     async def conversation_of(self, visitor_token: str) -> str | None:
-        return await self.redis.get(f"{P}visitor:{visitor_token}")
+        return await self.redis.get(_visitor_key(visitor_token))
 
     async def _pipelined(
         self, commands: Callable[["Pipeline[str]"], Any], *, transaction: bool
@@ -220,12 +254,18 @@ class DeskStore:
                 await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
         raise AssertionError("unreachable")
 
-    async def start_conversation(self, visitor_token: str, conversation_id: str) -> None:
+    async def start_conversation(
+        self, visitor_token: str, conversation_id: str, visitor_id: str = ""
+    ) -> None:
         def commands(pipe: "Pipeline[str]") -> None:
-            pipe.set(f"{P}visitor:{visitor_token}", conversation_id, ex=self.visitor_ttl)
+            pipe.set(_visitor_key(visitor_token), conversation_id, ex=self.visitor_ttl)
             pipe.hset(
                 f"{P}conv:{conversation_id}",
-                mapping={"owner": "bot", "created_at": str(time.time())},
+                mapping={
+                    "owner": "bot",
+                    "created_at": str(time.time()),
+                    "visitor_id": visitor_id,
+                },
             )
             pipe.expire(f"{P}conv:{conversation_id}", self.visitor_ttl)
 
@@ -235,11 +275,34 @@ class DeskStore:
         """Keeps an active visitor's session from expiring."""
 
         def commands(pipe: "Pipeline[str]") -> None:
-            pipe.expire(f"{P}visitor:{visitor_token}", self.visitor_ttl)
+            pipe.expire(_visitor_key(visitor_token), self.visitor_ttl)
             pipe.expire(f"{P}conv:{conversation_id}", self.visitor_ttl)
             pipe.expire(f"{P}transcript:{conversation_id}", self.visitor_ttl)
 
         await self._pipelined(commands, transaction=False)
+
+    async def visitor_id(self, conversation_id: str) -> str:
+        """The visitor identity the conversation was opened with (desk/guard.py)."""
+        return await self.redis.hget(f"{P}conv:{conversation_id}", "visitor_id") or ""
+
+    async def count_new_chat(self, address_digest: str, minute: int) -> int:
+        """Counts a new conversation from a client address; how many it opened that minute."""
+        key = f"{P}new_chats:{address_digest}:{minute}"
+        count, _ = await self._pipelined(
+            lambda pipe: (pipe.incr(key), pipe.expire(key, 120)), transaction=True
+        )
+        return int(count)
+
+    async def offer_payloads(self, conversation_id: str, payloads: List[str]) -> None:
+        """Notes the payloads of buttons the bot just offered (until the visitor's next line)."""
+        key = f"{P}offered:{conversation_id}"
+        await self._pipelined(
+            lambda pipe: (pipe.sadd(key, *payloads), pipe.expire(key, self.visitor_ttl)),
+            transaction=True,
+        )
+
+    async def was_offered(self, conversation_id: str, payload: str) -> bool:
+        return bool(await self.redis.sismember(f"{P}offered:{conversation_id}", payload))
 
     async def owner(self, conversation_id: str) -> Tuple[str | None, str | None]:
         """(owner, agent id) of a conversation; (None, None) if there is none."""
@@ -255,11 +318,13 @@ class DeskStore:
         item: Dict[str, Any],
         instance_id: str,
         lease_ms: int,
-    ) -> Tuple[str, str, Dict[str, Any], Dict[str, Any] | None]:
+        bucket: "Bucket | None" = None,
+    ) -> Tuple[str, str, Dict[str, Any], Dict[str, Any] | None] | None:
         """Records a visitor's line; queues `item` for Rasa unless queued or with an agent.
 
         Returns the owner before the line (`""` for none), the owning agent, the entry with its
-        `seq`, and, when this instance took the inbox's lease, the inbox's first item.
+        `seq`, and, when this instance took the inbox's lease, the inbox's first item; or None,
+        recording nothing, when the visitor has no token left in `bucket` (too fast).
         """
         owner, agent_id, seq, head = await self._visitor_line(
             keys=[
@@ -268,6 +333,7 @@ class DeskStore:
                 f"{P}inbox:{conversation_id}",
                 f"{P}pending",
                 f"{P}lease:{conversation_id}",
+                f"{P}offered:{conversation_id}",
             ],
             args=[
                 json.dumps(entry, ensure_ascii=False),
@@ -277,8 +343,13 @@ class DeskStore:
                 lease_ms,
                 ",".join(state.value for state in BOT_ANSWERS),
                 *lua_args(Event.REOPEN),
+                repr(bucket.now if bucket else 0.0),
+                bucket.burst if bucket else 0,
+                repr(bucket.per_second if bucket else 0.0),
             ],
         )
+        if int(seq) < 0:
+            return None
         first = json.loads(head) if head else None
         return str(owner), str(agent_id), {**entry, "seq": int(seq)}, first
 
@@ -441,13 +512,20 @@ class DeskStore:
         await self.redis.hset(f"{P}presence", agent_id, status)
 
     async def create_session(self, token: str, agent_id: str, ttl_seconds: int) -> None:
-        await self.redis.set(f"{P}session:{token}", agent_id, ex=ttl_seconds)
+        await self.redis.set(f"{P}session:{token_digest(token)}", agent_id, ex=ttl_seconds)
 
     async def session_agent(self, token: str) -> str | None:
-        return await self.redis.get(f"{P}session:{token}")
+        return await self.redis.get(f"{P}session:{token_digest(token)}")
 
     async def end_session(self, token: str) -> None:
-        await self.redis.delete(f"{P}session:{token}")
+        await self.redis.delete(f"{P}session:{token_digest(token)}")
+
+    async def sessions_alive(self, digests: List[str]) -> List[bool]:
+        """Whether each login (by its token's digest) still lasts: neither ended nor expired."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for digest in digests:
+                pipe.exists(f"{P}session:{digest}")
+            return [bool(found) for found in await pipe.execute()]
 
     # Service-language compliance: per-agent counts by day, and what was sent anyway
 

@@ -74,12 +74,16 @@ class VisitorClient:
     """A visitor's socket: `bot_uttered` lands in `messages`, `error` in `errors`.
 
     `headers` go with the socket's HTTP request (the websocket handshake), e.g. an
-    `X-Forwarded-For` to pose as a visitor behind a proxy.
+    `X-Forwarded-For` to pose as a visitor behind a proxy; `browser_id` is what the chat page
+    sends to be known across chats (desk/guard.py).
     """
 
-    def __init__(self, url: str, headers: Dict[str, str] | None = None) -> None:
+    def __init__(
+        self, url: str, headers: Dict[str, str] | None = None, browser_id: str | None = None
+    ) -> None:
         self.url = url
         self.headers = dict(headers or {})
+        self.browser_id = browser_id  # the id the chat page keeps across chats, if any
         self.sio = socketio.AsyncClient(reconnection=False)
         self.messages = _Inbox()
         self.errors = _Inbox()
@@ -113,7 +117,10 @@ class VisitorClient:
             transports=["websocket"],
             wait_timeout=timeout,
         )
-        await self.sio.emit("session_request", {"session_id": session_id})
+        request: Dict[str, Any] = {"session_id": session_id}
+        if self.browser_id:
+            request["browser_id"] = self.browser_id
+        await self.sio.emit("session_request", request)
         await asyncio.wait_for(self._confirmed.wait(), timeout)
 
     async def say(self, text: Any) -> None:

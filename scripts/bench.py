@@ -68,12 +68,17 @@ async def pause(think: float) -> None:
         await asyncio.sleep(random.uniform(0.5 * think, 1.5 * think))
 
 
+# Rasa's REST channel answers only posts with the channel's secret (rasa_addons/channel.py); set
+# from the stack in main().
+REST_HEADERS: Dict[str, str] = {}
+
+
 async def direct_visitor(
     rasa_url: str, conversations: int, turns: int, think: float = 0.0
 ) -> List[float]:
     """Turns straight to Rasa's REST channel over a kept-alive connection."""
     samples = []
-    async with aiohttp.ClientSession() as http:
+    async with aiohttp.ClientSession(headers=REST_HEADERS) as http:
         url = f"{rasa_url}/webhooks/rest/webhook"
         for _ in range(conversations):
             sender = uuid.uuid4().hex
@@ -343,6 +348,7 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="desk-bench-"))
     stack = Stack(log_dir=work / "logs", redis_dir=work / "redis", extra_env=dict(ALWAYS_QUEUE))
+    REST_HEADERS["Authorization"] = f"Bearer {stack.channel_token}"
     print(f"starting the stack (logs in {work / 'logs'})…", flush=True)
     stack.start()
     try:

@@ -120,8 +120,10 @@ def main() -> None:
     print(f"  mask, spaCy: {'fewer than 9 digits':22}{summary(few)}")
     rounds = max(1, args.lines // len(MESSAGES))
     print(f"  check an agent message:           {summary(per_call_us(check, MESSAGES, rounds))}")
-    assert [mask_personal_numbers(line) for line in LOG_LINES + CHAT_LINES] == [
-        legacy_mask(line) for line in LOG_LINES + CHAT_LINES
+    # The regex it replaced masks the same chat lines; in log lines it also masked the digits
+    # of hex ids, which are not personal numbers (docs/compliance.md).
+    assert [mask_personal_numbers(line) for line in CHAT_LINES] == [
+        legacy_mask(line) for line in CHAT_LINES
     ]
 
 

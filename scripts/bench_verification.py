@@ -48,6 +48,11 @@ def percentiles(samples: List[float]) -> Dict[str, float]:
     }
 
 
+# Rasa's REST channel answers only posts with the channel's secret (rasa_addons/channel.py); set
+# from the stack in main().
+REST_HEADERS: Dict[str, str] = {}
+
+
 class Conversation:
     """One REST conversation from its own client address."""
 
@@ -57,6 +62,7 @@ class Conversation:
         value = uuid.uuid4().int
         self.ip = f"10.{value % 256}.{(value >> 8) % 256}.{(value >> 16) % 256}"
         self.session = requests.Session()
+        self.session.headers.update(REST_HEADERS)
 
     def say(self, text: str) -> List[Dict[str, Any]]:
         body = {"sender": self.sender, "message": text, "metadata": {"client_ip": self.ip}}
@@ -196,6 +202,7 @@ def main() -> int:
         redis_dir=work / "redis",
         extra_env={"DIRECTORY_PATH": str(path), **ALWAYS_QUEUE},
     )
+    REST_HEADERS["Authorization"] = f"Bearer {stack.channel_token}"
     print(f"starting the stack (logs in {work / 'logs'})…", flush=True)
     stack.start()
     try:

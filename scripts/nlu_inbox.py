@@ -23,15 +23,29 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Sequence, Set
+from urllib.parse import quote
 
 import redis
 import yaml
+
+from common.redis_connection import shown_url
 
 ROOT = Path(__file__).resolve().parent.parent
 # endpoints.yml's key_prefix `rasa`, to which Rasa's RedisTrackerStore adds ":tracker:".
 KEY_PREFIX = "rasa:tracker:"
 FALLBACK = "nlu_fallback"
 EMBEDDED_REDIS = "redis://127.0.0.1:6390/0"  # `make run`'s, without REDIS_URL (devtools/stack.py)
+EMBEDDED_PASSWORD = ROOT / "var" / "redis" / "password"  # its password, written by make run
+
+
+def embedded_redis_url() -> str:
+    """`make run`'s embedded Redis, with the password it keeps in var/redis/password."""
+    if not EMBEDDED_PASSWORD.exists():
+        return EMBEDDED_REDIS
+    password = quote(EMBEDDED_PASSWORD.read_text().strip(), safe="")
+    return EMBEDDED_REDIS.replace("redis://", f"redis://:{password}@", 1)
+
+
 HEADER = (
     "# Messages the bot was unsure of (scripts/nlu_inbox.py), by the intent it found likeliest.\n"
     "# Check every label, then move the lines into data/nlu/<feature>.yml and retrain.\n"
@@ -153,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--redis-url",
-        default=os.environ.get("REDIS_URL") or EMBEDDED_REDIS,
+        default=os.environ.get("REDIS_URL") or embedded_redis_url(),
         help=f"default: REDIS_URL, else make run's embedded Redis ({EMBEDDED_REDIS})",
     )
     parser.add_argument("--below", type=float, default=0.8, help="keep confidences below this")
@@ -167,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         known = known_texts([ROOT / "data" / "nlu", ROOT / "tests" / "nlu"])
         messages = collect(conversations(client), known, args.below, mask_personal_numbers)
     except redis.RedisError as error:
-        print(f"cannot read {args.redis_url}: {error}", file=sys.stderr)
+        print(f"cannot read {shown_url(args.redis_url)}: {error}", file=sys.stderr)
         return 1
     finally:
         client.close()

@@ -10,10 +10,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from desk.auth import new_token, verify_password
+from desk.auth import new_token
 from desk.compliance_report import compliance_day, compliance_report, days_ending
 from desk.errors import DeskError
+from desk.login_guard import locked_message, retry_after_header
 from desk.service import Desk
+from desk.sockets import client_ip
 from desk.store import PRESENCE_VALUES, Agent
 
 bp = Blueprint("agent_api", url_prefix="/api/agent")
@@ -64,15 +66,27 @@ def desk_of(request: Request) -> Desk:
 
 @bp.post("/login")
 async def login(request: Request) -> HTTPResponse:
+    """Throttled per 工号 and client address (429 with `Retry-After` while locked); a wrong
+    password and an unknown 工号 get the same answer after the same work (desk/login_guard.py)."""
     body = json_body(request)
     agent_id, password = body.get("agent_id"), body.get("password")
     desk = desk_of(request)
-    stored = (
-        await desk.store.password_hash(agent_id)
-        if isinstance(agent_id, str) and isinstance(password, str)
-        else None
+    address = client_ip(
+        request.ip, request.headers.get("x-forwarded-for"), desk.settings.trusted_proxies
     )
-    if stored is None or not verify_password(str(password), stored):
+    outcome = await desk.logins.attempt(
+        agent_id if isinstance(agent_id, str) else "",
+        password if isinstance(password, str) and isinstance(agent_id, str) else None,
+        address or "unknown",
+        desk.store.password_hash,
+    )
+    if outcome.retry_after > 0:
+        return response.json(
+            {"error": "too_many_attempts", "message": locked_message(outcome.retry_after)},
+            status=429,
+            headers={"Retry-After": retry_after_header(outcome.retry_after)},
+        )
+    if not outcome.ok:
         raise DeskError("bad_credentials", "工号或密码错误", 401)
     token = new_token()
     await desk.store.create_session(token, str(agent_id), desk.settings.agent_session_seconds)

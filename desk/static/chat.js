@@ -4,6 +4,9 @@
   "use strict";
 
   var SESSION_KEY = "desk_session_id";
+  // A long random id this browser keeps across chats: the verification limits count by it
+  // (docs/security.md), so opening a new chat gives no fresh checks.
+  var BROWSER_KEY = "desk_browser_id";
   // The desk's own button under its queue lines (desk/waiting.py): it stays usable while the
   // visitor chats with the bot during the wait, until the desk's next system line (accepted,
   // left the queue, a newer position with its own button).
@@ -26,6 +29,18 @@
   }
   function saveSession(token) {
     try { localStorage.setItem(SESSION_KEY, token); } catch (e) { /* ignore */ }
+  }
+  function browserId() {
+    var id = null;
+    try { id = localStorage.getItem(BROWSER_KEY); } catch (e) { /* ignore */ }
+    if (id && /^[A-Za-z0-9_-]{22,128}$/.test(id)) return id;
+    var bytes = new Uint8Array(24);
+    crypto.getRandomValues(bytes);
+    id = Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+    try { localStorage.setItem(BROWSER_KEY, id); } catch (e) { /* ignore */ }
+    return id;
   }
 
   // ---- rendering ----
@@ -157,7 +172,7 @@
   socket.on("connect", function () {
     hideStatus();
     ready = false;
-    socket.emit("session_request", { session_id: loadSession() });
+    socket.emit("session_request", { session_id: loadSession(), browser_id: browserId() });
   });
 
   socket.on("disconnect", function (reason) {

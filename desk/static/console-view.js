@@ -10,6 +10,9 @@ window.DeskView = (function () {
   };
   var FROM_LABELS = { visitor: "访客", bot: "机器人", agent: "客服", system: "系统" };
   var METHOD_LABELS = { name: "核对姓名", phone_last4: "核对手机尾号", address: "核对地址" };
+  // What the visitor said (the ticket's slots; for used-up checks, the 户号 last given): never
+  // checked, and a later message overwrites it. Only 已验证 + its account is a checked fact.
+  var STATED_LABEL = "访客自述,未核实";
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -101,8 +104,10 @@ window.DeskView = (function () {
     return row;
   }
 
-  // Fills #ticket-info: reason, the account and its verification (prominent), slots and summary
-  // as key/value. A verified account shows "已验证" + the account; used-up checks "核验次数已用尽".
+  // Fills #ticket-info: reason, the verification (prominent), what the visitor said and the
+  // summary as key/value. A verified account shows "已验证" + the account (.ticket-account.verified);
+  // used-up checks "核验次数已用尽" + the 户号 last given (.stated-label 访客自述,未核实). The slots are
+  // in .stated (.stated-title 访客自述,未核实 + dl.kv); the summary in its own dl.kv.
   function fillTicketInfo(box, t, visitorLeft) {
     box.textContent = "";
     var head = box.appendChild(el("div", "row-head"));
@@ -112,24 +117,31 @@ window.DeskView = (function () {
     if (t.queued_at) head.appendChild(el("span", "muted", "排队于 " + fmtTime(t.queued_at)));
     var slots = t.slots && typeof t.slots === "object" ? t.slots : {}, verified = t.verified;
     var check = t.verification && typeof t.verification === "object" ? t.verification : {};
-    var status = check.status || (verified ? "verified" : null);
-    var account = typeof verified === "string" && verified ? verified
-      : check.account_number || slots.account_number || slots.account || null;
-    if (status === "verified" || status === "exhausted" || account) {
-      var cls = status === "verified" ? " verified" : status === "exhausted" ? " exhausted" : "";
-      var acc = box.appendChild(el("div", "ticket-account" + cls));
-      if (status === "verified") acc.appendChild(el("strong", "check-status", "已验证"));
-      if (status === "exhausted") acc.appendChild(el("strong", "check-status", "核验次数已用尽"));
-      if (account && status !== "verified") acc.appendChild(el("span", "label", "账号"));
+    var status = check.status === "exhausted" ? "exhausted"
+      : check.status === "verified" || verified ? "verified" : null;
+    // The verified account is the check's, never a slot: the visitor may have typed another since.
+    var account = status === "verified" ? (typeof verified === "string" && verified ? verified
+      : check.account_number || null) : status === "exhausted" ? check.account_number || null : null;
+    if (status) {
+      var acc = box.appendChild(el("div", "ticket-account " + status));
+      acc.appendChild(el("strong", "check-status", status === "verified" ? "已验证" : "核验次数已用尽"));
+      if (account && status === "exhausted") acc.appendChild(el("span", "label", LABELS.account_number));
       if (account) acc.appendChild(el("strong", "account", fmtValue(account)));
-      if (status && METHOD_LABELS[check.method]) acc.appendChild(el("span", "label", METHOD_LABELS[check.method]));
+      if (account && status === "exhausted") acc.appendChild(el("span", "label stated-label", STATED_LABEL));
+      if (status === "verified" && METHOD_LABELS[check.method]) acc.appendChild(el("span", "label", METHOD_LABELS[check.method]));
+    }
+    var stated = el("dl", "kv");
+    Object.keys(slots).forEach(function (key) {
+      if (isEmpty(slots[key]) || (account && slots[key] === account)) return; // shown above
+      stated.appendChild(el("dt", null, LABELS[key] || key));
+      stated.appendChild(el("dd", null, fmtValue(slots[key])));
+    });
+    if (stated.childNodes.length) {
+      var section = box.appendChild(el("div", "stated"));
+      section.appendChild(el("div", "stated-title muted", STATED_LABEL));
+      section.appendChild(stated);
     }
     var dl = el("dl", "kv");
-    Object.keys(slots).forEach(function (key) {
-      if (isEmpty(slots[key]) || slots[key] === account) return; // the account is shown above
-      dl.appendChild(el("dt", null, LABELS[key] || key));
-      dl.appendChild(el("dd", null, fmtValue(slots[key])));
-    });
     summaryLines(t.summary).forEach(function (line) {
       dl.appendChild(el("dt", null, line.label));
       dl.appendChild(el("dd", null, line.value));

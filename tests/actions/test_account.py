@@ -15,21 +15,30 @@ from actions.account import (
     ActionVerifyAccount,
     ValidateAccountVerificationForm,
     client_ip,
+    visitor_id,
 )
 from actions.directory import Customer, SqliteDirectory
 from actions.services import Services
 from actions.settings import Settings
 from actions.verification_limits import AttemptLimiter
+from common.contract import CLIENT_IP_KEY, VISITOR_ID_KEY
 from common.redis_connection import connect
 from tests.conftest import TrackerFactory, user_event
 
 
-def run(action: Any, dispatcher: CollectingDispatcher, tracker: Any, redis_url: str, path: Path):  # type: ignore[no-untyped-def]
+def run(  # type: ignore[no-untyped-def]
+    action: Any,
+    dispatcher: CollectingDispatcher,
+    tracker: Any,
+    redis_url: str,
+    path: Path,
+    settings: Settings | None = None,
+):
     """Runs `action` (a class) with services on the test Redis and directory."""
 
     async def scenario() -> List[Dict[str, Any]]:
         limiter = AttemptLimiter(connect(redis_url))
-        services = Services(Settings(), limiter, SqliteDirectory(path))
+        services = Services(settings or Settings(), limiter, SqliteDirectory(path))
         try:
             result: List[Dict[str, Any]] = await action(services).run(dispatcher, tracker, {})
             return result
@@ -39,15 +48,26 @@ def run(action: Any, dispatcher: CollectingDispatcher, tracker: Any, redis_url: 
     return asyncio.run(scenario())
 
 
-def visitor_message(text: str, ip: str | None = None, **entities: str) -> Dict[str, Any]:
+def visitor_message(
+    text: str, ip: str | None = None, browser: str | None = None, **entities: str
+) -> Dict[str, Any]:
+    """A visitor message with the desk's metadata: the client address and the browser's
+    durable visitor id, when given."""
     event = user_event(
         text,
         "account_lookup",
         entities=[{"entity": name, "value": value} for name, value in entities.items()],
     )
-    if ip is not None:
-        event["metadata"] = {"client_ip": ip}
+    metadata = {CLIENT_IP_KEY: ip, VISITOR_ID_KEY: browser}
+    if ip is not None or browser is not None:
+        event["metadata"] = {key: value for key, value in metadata.items() if value is not None}
     return event
+
+
+def nobody_s_account() -> str:
+    """A random well-formed 户号 of its own for each call: a failed check on a new record (the
+    names these tests give never match, whoever might hold it)."""
+    return f"9{uuid.uuid4().int % 10**9:09d}"
 
 
 def new_ip() -> str:
@@ -61,6 +81,14 @@ def test_client_ip_comes_from_the_latest_visitor_message() -> None:
     assert client_ip(events) == "203.0.113.2"
     assert client_ip([visitor_message("a")]) is None
     assert client_ip([]) is None
+
+
+def test_visitor_id_comes_from_the_latest_visitor_message() -> None:
+    events = [visitor_message("a", browser="v-1"), visitor_message("b", browser="v-2")]
+    assert visitor_id(events) == "v-2"
+    assert visitor_id([visitor_message("a", browser="v-1"), visitor_message("b")]) is None
+    assert visitor_id([visitor_message("a", browser="")]) is None
+    assert visitor_id([{**visitor_message("a"), "metadata": {VISITOR_ID_KEY: 7}}]) is None
 
 
 def test_start_opens_a_verification(
@@ -110,21 +138,27 @@ def test_start_keeps_the_number_in_the_request(
     assert events[0] == SlotSet("account_number", "5108293746")
 
 
-def test_verify_then_three_failures_lock_the_visitor_in_a_new_chat(
+def test_verify_then_three_failures_lock_the_record_and_the_visitor_in_a_new_chat(
     tracker_factory: TrackerFactory,
     redis_url: str,
     directory_path: Path,
     customer: Customer,
 ) -> None:
-    ip = new_ip()
+    ip, browser = new_ip(), uuid.uuid4().hex
 
     def verify(fact: str, conversation: str) -> List[Dict[str, Any]]:
         tracker = tracker_factory(
             slots={"account_number": customer.account_number, "verification_fact": fact},
-            events=[visitor_message(fact, ip=ip)],
+            events=[visitor_message(fact, ip=ip, browser=browser)],
             sender_id=conversation,
         )
         return run(ActionVerifyAccount, CollectingDispatcher(), tracker, redis_url, directory_path)
+
+    def start(browser_id: str, **entities: str) -> List[Dict[str, Any]]:
+        message = visitor_message("查账户", ip=ip, browser=browser_id, **entities)
+        tracker = tracker_factory(events=[message], sender_id=uuid.uuid4().hex)
+        return run(ActionStartVerification, CollectingDispatcher(), tracker, redis_url,
+                   directory_path)  # fmt: skip
 
     first_chat = uuid.uuid4().hex
     assert verify(customer.name, first_chat) == [
@@ -132,6 +166,8 @@ def test_verify_then_three_failures_lock_the_visitor_in_a_new_chat(
         SlotSet("verification_fact", None),
         SlotSet("verification_remaining", "3"),
         SlotSet("verification_method", "name"),
+        SlotSet("verified_account", customer.account_number),
+        SlotSet("verified_method", "name"),
     ]
     assert verify("1234" if customer.phone[-4:] != "1234" else "4321", first_chat) == [
         SlotSet("verification_status", "mismatch"),
@@ -139,15 +175,151 @@ def test_verify_then_three_failures_lock_the_visitor_in_a_new_chat(
         SlotSet("verification_remaining", "2"),
     ]
     assert verify("张三丰", first_chat)[0] == SlotSet("verification_status", "mismatch")
-    assert verify("李四光", first_chat)[:3] == [
+    # the record and this visitor are both used up: the record's refusal is the one named
+    assert verify("李四光", first_chat) == [
         SlotSet("verification_status", "locked"),
         SlotSet("verification_fact", None),
         SlotSet("verification_remaining", "0"),
+        SlotSet("verification_blocked_by", "record"),
     ]
-    # A new chat from the same address: no check left, not even for the right name.
-    start = tracker_factory(events=[visitor_message("查账户", ip=ip)], sender_id=uuid.uuid4().hex)
-    events = run(ActionStartVerification, CollectingDispatcher(), start, redis_url, directory_path)
-    assert events[-1] == SlotSet("verification_status", "locked")
+    # A new chat from the same browser: no check left, whatever record it names.
+    assert start(browser)[-2:] == [
+        SlotSet("verification_blocked_by", "visitor"),
+        SlotSet("verification_status", "locked"),
+    ]
+    # Another visitor behind the same address is not locked out by this one...
+    assert start(uuid.uuid4().hex) == [
+        SlotSet("verification_limit", "3"),
+        SlotSet("verification_status", "open"),
+    ]
+    # ...but the record stays locked for everyone.
+    assert start(uuid.uuid4().hex, account_number=customer.account_number)[-2:] == [
+        SlotSet("verification_blocked_by", "record"),
+        SlotSet("verification_status", "locked"),
+    ]
+
+
+def test_without_a_visitor_id_the_conversation_is_the_visitor(
+    tracker_factory: TrackerFactory, redis_url: str, directory_path: Path
+) -> None:
+    ip, chat = new_ip(), uuid.uuid4().hex
+
+    def verify(account_number: str) -> List[Dict[str, Any]]:
+        tracker = tracker_factory(
+            slots={"account_number": account_number, "verification_fact": "张三丰"},
+            events=[visitor_message("张三丰", ip=ip)],
+            sender_id=chat,
+        )
+        return run(ActionVerifyAccount, CollectingDispatcher(), tracker, redis_url, directory_path)
+
+    # three records nobody holds, one failed check each: the records have checks left
+    outcomes = [verify(nobody_s_account()) for _ in range(3)]
+    assert [events[0] for events in outcomes] == [
+        SlotSet("verification_status", "mismatch"),
+        SlotSet("verification_status", "mismatch"),
+        SlotSet("verification_status", "locked"),
+    ]
+    assert outcomes[2][-1] == SlotSet("verification_blocked_by", "visitor")
+    again = tracker_factory(events=[visitor_message("查账户", ip=ip)], sender_id=chat)
+    events = run(ActionStartVerification, CollectingDispatcher(), again, redis_url, directory_path)
+    assert events[-2:] == [
+        SlotSet("verification_blocked_by", "visitor"),
+        SlotSet("verification_status", "locked"),
+    ]
+
+
+def test_failed_checks_from_one_address_lock_it_at_its_own_limit(
+    tracker_factory: TrackerFactory, redis_url: str, directory_path: Path
+) -> None:
+    ip = new_ip()
+    settings = Settings(address_limit=4)
+
+    def verify() -> List[Dict[str, Any]]:
+        """A new visitor behind `ip`, one failed check on a record nobody holds."""
+        tracker = tracker_factory(
+            slots={"account_number": nobody_s_account(), "verification_fact": "张三丰"},
+            events=[visitor_message("张三丰", ip=ip, browser=uuid.uuid4().hex)],
+            sender_id=uuid.uuid4().hex,
+        )
+        return run(ActionVerifyAccount, CollectingDispatcher(), tracker, redis_url, directory_path,
+                   settings)  # fmt: skip
+
+    outcomes = [verify() for _ in range(4)]
+    assert [events[2] for events in outcomes] == [
+        SlotSet("verification_remaining", str(n)) for n in (2, 2, 1, 0)
+    ]
+    assert outcomes[3][0] == SlotSet("verification_status", "locked")
+    assert outcomes[3][-1] == SlotSet("verification_blocked_by", "address")
+    assert verify()[-1] == SlotSet("verification_blocked_by", "address")  # refused, unchecked
+    fresh = tracker_factory(
+        events=[visitor_message("查账户", ip=ip, browser=uuid.uuid4().hex)],
+        sender_id=uuid.uuid4().hex,
+    )
+    events = run(ActionStartVerification, CollectingDispatcher(), fresh, redis_url,
+                 directory_path, settings)  # fmt: skip
+    assert events[-2:] == [
+        SlotSet("verification_blocked_by", "address"),
+        SlotSet("verification_status", "locked"),
+    ]
+    # elsewhere, a visitor is not concerned
+    elsewhere = tracker_factory(events=[visitor_message("查账户", ip=new_ip())])
+    events = run(ActionStartVerification, CollectingDispatcher(), elsewhere, redis_url,
+                 directory_path, settings)  # fmt: skip
+    assert events[-1] == SlotSet("verification_status", "open")
+
+
+def test_a_new_verification_forgets_the_verified_account(
+    tracker_factory: TrackerFactory,
+    dispatcher: CollectingDispatcher,
+    redis_url: str,
+    directory_path: Path,
+) -> None:
+    slots = {
+        "verification_status": "verified",
+        "verified_account": "5108293746",
+        "verified_method": "name",
+        "verification_blocked_by": None,
+    }
+    tracker = tracker_factory(
+        slots=slots,
+        events=[visitor_message("再查一个账户", ip=new_ip())],
+        sender_id=uuid.uuid4().hex,
+    )
+    events = run(ActionStartVerification, dispatcher, tracker, redis_url, directory_path)
+    assert events == [
+        SlotSet("verified_account", None),
+        SlotSet("verified_method", None),
+        SlotSet("verification_limit", "3"),
+        SlotSet("verification_status", "open"),
+    ]
+
+
+def test_a_refusal_before_any_check_also_forgets_the_verified_account(
+    tracker_factory: TrackerFactory,
+    dispatcher: CollectingDispatcher,
+    redis_url: str,
+    directory_path: Path,
+) -> None:
+    ip = new_ip()
+    settings = Settings(address_limit=1)
+    used = tracker_factory(
+        slots={"account_number": nobody_s_account(), "verification_fact": "张三丰"},
+        events=[visitor_message("张三丰", ip=ip)],
+        sender_id=uuid.uuid4().hex,
+    )
+    run(ActionVerifyAccount, CollectingDispatcher(), used, redis_url, directory_path, settings)
+    tracker = tracker_factory(
+        slots={"verification_status": "verified", "verified_account": "5108293746"},
+        events=[visitor_message("再查一个账户", ip=ip)],
+        sender_id=uuid.uuid4().hex,
+    )
+    events = run(ActionStartVerification, dispatcher, tracker, redis_url, directory_path, settings)
+    assert events == [
+        SlotSet("verified_account", None),
+        SlotSet("verification_limit", "3"),
+        SlotSet("verification_blocked_by", "address"),
+        SlotSet("verification_status", "locked"),
+    ]
 
 
 def test_verify_without_a_complete_answer_counts_nothing(
@@ -299,14 +471,16 @@ def test_a_reverse_lookup_match_verifies_the_record_found(
     events = reverse_lookup(
         tracker_factory, redis_url, directory_path, customer.name, customer.address
     )
+    # the record found is the verified one; nothing goes where the visitor's own words go
     assert events == [
         SlotSet("verification_status", "verified"),
         SlotSet("verification_fact", None),
         SlotSet("verification_remaining", "3"),
         SlotSet("lookup_name", None),
         SlotSet("lookup_address", None),
-        SlotSet("account_number", customer.account_number),
         SlotSet("verification_method", "address"),
+        SlotSet("verified_account", customer.account_number),
+        SlotSet("verified_method", "address"),
     ]
 
 
@@ -329,12 +503,23 @@ def test_failed_reverse_lookups_of_one_name_lock_it_for_everyone(
         SlotSet("verification_remaining", "2"),
         *cleared,
     ]
-    assert outcomes[2][0] == SlotSet("verification_status", "locked")
+    assert outcomes[2][:4] == [
+        SlotSet("verification_status", "locked"),
+        SlotSet("verification_fact", None),
+        SlotSet("verification_remaining", "0"),
+        SlotSet("verification_blocked_by", "record"),  # the name's limit is the record's
+    ]
     # a fourth visitor with the right address is refused: that name has no check left
     late = reverse_lookup(
         tracker_factory, redis_url, directory_path, customer.name, customer.address
     )
-    assert late[0] == SlotSet("verification_status", "locked")
+    assert late[:4] == [
+        SlotSet("verification_status", "locked"),
+        SlotSet("verification_fact", None),
+        SlotSet("verification_remaining", "0"),
+        SlotSet("verification_blocked_by", "record"),
+    ]
+    assert SlotSet("verified_account", customer.account_number) not in late
 
 
 @pytest.mark.parametrize(

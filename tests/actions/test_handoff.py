@@ -91,6 +91,16 @@ def test_last_bot_turn_of_a_first_message_is_empty() -> None:
         ("request_human", ["utter_calm_down"], "request_human"),
         ("complain", ["utter_calm_down", "utter_offer_human"], "complaint"),
         ("affirm", ["utter_verification_locked", "utter_offer_human"], "verification_exhausted"),
+        (
+            "affirm",
+            ["utter_verification_locked_visitor", "utter_offer_human"],
+            "verification_exhausted",
+        ),
+        (
+            "affirm",
+            ["utter_verification_locked_address", "utter_offer_human"],
+            "verification_exhausted",
+        ),
         ("request_human", ["utter_verification_locked"], "request_human"),
     ],
 )
@@ -144,9 +154,30 @@ def test_current_bot_turn_is_what_followed_the_latest_message() -> None:
             {
                 "verification_status": "verified",
                 "account_number": "5108293746",
-                "verification_method": "name",
+                "verified_account": "5108293746",
+                "verified_method": "name",
             },
             {"status": "verified", "account_number": "5108293746", "method": "name"},
+        ),
+        # a 户号 and a method the visitor typed after the check change nothing verified
+        (
+            {
+                "verification_status": "verified",
+                "account_number": "2222222222",
+                "verification_method": "address",
+                "verified_account": "5108293746",
+                "verified_method": "phone_last4",
+            },
+            {"status": "verified", "account_number": "5108293746", "method": "phone_last4"},
+        ),
+        # no record written by a successful check: nothing verified to report
+        (
+            {
+                "verification_status": "verified",
+                "account_number": "5108293746",
+                "verification_method": "name",
+            },
+            None,
         ),
         (
             {"verification_status": "locked", "account_number": "5108293746"},
@@ -171,6 +202,8 @@ def test_action_attaches_a_verified_account(dispatcher, tracker_factory, domain)
         "account_number": "5108293746",
         "verification_status": "verified",
         "verification_method": "name",
+        "verified_account": "5108293746",
+        "verified_method": "name",
     }
     ActionHandoff().run(dispatcher, tracker_factory(slots=slots, events=events), domain)
     signal = dispatcher.messages[1]["custom"]["handoff"]
@@ -186,6 +219,36 @@ def test_action_attaches_a_verified_account(dispatcher, tracker_factory, domain)
         "account_number": "5108293746",
         "complaint_description": None,
     }
+
+
+def test_a_number_claimed_after_verifying_is_only_visitor_stated(
+    dispatcher, tracker_factory, domain
+) -> None:
+    # verified for A, left the queue, "我的户号是B" (from_entity overwrites account_number), 转人工
+    events = [
+        user_event("王芳", "inform"),
+        bot_event("感谢您的耐心配合……", "utter_verification_succeeded"),
+        bot_event("正在为您转接人工客服,请您稍等。", "utter_handoff"),
+        user_event("我的户号是2222222222", "inform"),
+        bot_event("好的,请问您需要咨询或办理什么业务?……", "utter_how_can_i_help"),
+        user_event("转人工", "request_human"),
+    ]
+    slots = {
+        "account_number": "2222222222",
+        "verification_status": "verified",
+        "verification_method": "name",
+        "verified_account": "5108293746",
+        "verified_method": "name",
+    }
+    ActionHandoff().run(dispatcher, tracker_factory(slots=slots, events=events), domain)
+    signal = dispatcher.messages[1]["custom"]["handoff"]
+    assert signal["reason"] == "request_human"
+    assert signal["verification"] == {
+        "status": "verified",
+        "account_number": "5108293746",
+        "method": "name",
+    }
+    assert signal["slots"]["account_number"] == "2222222222"  # what the visitor said
 
 
 def test_summary() -> None:

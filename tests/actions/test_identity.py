@@ -114,11 +114,29 @@ def test_third_mismatch_locks_and_the_fourth_never_reaches_the_directory(
         (Outcome.MISMATCH, 1),
         (Outcome.LOCKED, 0),
     ]
+    assert [r.blocked_by for r in results] == [None, None, "account"]  # the record's limit
     assert directory.lookups == 3
     # even the right answer is refused now, without a lookup
     [late] = attempts(redis_url, directory, subject_list, [Fact("name", customer.name)])
     assert (late.outcome, late.blocked_by) == (Outcome.LOCKED, "account")
     assert directory.lookups == 3
+
+
+def test_a_visitor_failing_on_three_records_uses_up_the_visitor_limit(
+    redis_url: str, directory_path: Path
+) -> None:
+    directory = CountingDirectory(directory_path)
+    person = Subject("conversation", uuid.uuid4().hex, 3, DAY)
+    wrong = Fact("name", "错误姓名")
+    results = [
+        attempts(redis_url, directory, [Subject("account", number, 3, DAY), person], [wrong])[0]
+        for number in (uuid.uuid4().hex[:10] for _ in range(3))  # three different records
+    ]
+    assert [(r.outcome, r.remaining, r.blocked_by) for r in results] == [
+        (Outcome.MISMATCH, 2, None),
+        (Outcome.MISMATCH, 1, None),
+        (Outcome.LOCKED, 0, "conversation"),
+    ]
 
 
 def test_an_unknown_account_is_a_mismatch(redis_url: str, directory_path: Path) -> None:

@@ -32,6 +32,17 @@ def test_values_come_from_the_environment() -> None:
     )
 
 
+def test_the_address_limit_is_its_own_and_higher_than_a_visitor_s() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.address_limit, defaults.address_window_seconds) == (20, 86400)
+    assert defaults.address_limit > defaults.visitor_limit
+    configured = Settings.from_env(
+        {"VERIFY_ADDRESS_LIMIT": "50", "VERIFY_ADDRESS_WINDOW_SECONDS": "3600"}
+    )
+    assert (configured.address_limit, configured.address_window_seconds) == (50, 3600)
+    assert configured.visitor_limit == 3
+
+
 @pytest.mark.parametrize("blank", ["", "   "])
 def test_blank_values_fall_back_to_defaults(blank: str) -> None:
     assert Settings.from_env({"COMPANY_NAME": blank, "VERIFY_VISITOR_LIMIT": blank}) == Settings()
@@ -47,6 +58,7 @@ def test_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ("VERIFY_ACCOUNT_LIMIT", "three"),
         ("VERIFY_VISITOR_LIMIT", "0"),
+        ("VERIFY_ADDRESS_LIMIT", "0"),
         ("DIRECTORY_TIMEOUT_SECONDS", "-1"),
         ("DESK_PUBLIC_HOLIDAYS", "maybe"),
     ],

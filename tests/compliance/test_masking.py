@@ -1,4 +1,5 @@
-"""Personal numbers found by the pipeline's token patterns, masked as the old regex did."""
+"""Personal numbers found by the pipeline's token patterns, masked as the old regex did, and
+the same numbers written other ways (Chinese or full-width digits, other separators)."""
 
 import random
 import re
@@ -6,7 +7,12 @@ from typing import List, Match, Tuple
 
 import pytest
 
-from compliance.masking import PersonalNumber, find_personal_numbers, kind_of, mask_personal_numbers
+from compliance.masking import (
+    PersonalNumber,
+    find_personal_numbers,
+    kind_of,
+    mask_personal_numbers,
+)
 
 # What actions.privacy did before the spaCy pipeline: the reference for the masking's behaviour.
 LEGACY = re.compile(r"(?<![0-9])\d(?:[- ]?\d){8,}[\dXx](?![0-9A-Za-z])")
@@ -98,6 +104,23 @@ def test_realistic_texts_are_masked_exactly_as_before() -> None:
         ("卡号 2857 6139 634 1。", "卡号 285*****6341。", "卡号 285****9634 1。"),
         # A decimal number (a Unix time in a log line) is not a personal number.
         ("ts=1763800000.123", "ts=1763800000.123", "ts=176***0000.123"),
+        # The digits of a hex id are not a personal number.
+        (
+            "conversation=0123456789abcdef0123456789012345",
+            "conversation=0123456789abcdef0123456789012345",
+            "conversation=0123456789abcdef012*********2345",
+        ),
+        ("trace=abcdef0123456789", "trace=abcdef0123456789", "trace=abcdef012***6789"),
+        # A date and a time are not joined to what follows them.
+        ("2026-12-07 20:30 到账", "2026-12-07 20:30 到账", "202***0720:30 到账"),
+        ("20:30 138 1234 5678", "20:30 138****5678", "20:301******5678"),
+        ("2026-12-07 13812345678", "2026-12-07 138****5678", "202************5678"),
+        # An amount of money after its currency sign is not a personal number.
+        ("退款¥1234567890.00", "退款¥1234567890.00", "退款¥123***7890.00"),
+        # Numbers written other ways: the regex missed them.
+        ("电话136.1234.5678", "电话136****5678", "电话136.1234.5678"),
+        ("电话一三八一二三四五六七八", "电话138****5678", "电话一三八一二三四五六七八"),
+        ("电话１３８１２３４５６７８", "电话138****5678", "电话１３８****５６７８"),
     ],
 )
 def test_the_deliberate_differences_from_the_regex(text: str, masked: str, before: str) -> None:
@@ -112,5 +135,11 @@ def test_a_text_with_few_digits_does_not_reach_spacy(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(compliance.masking, "get_nlp", no_pipeline)
     assert mask_personal_numbers("订单12345678,谢谢") == "订单12345678,谢谢"
+    # Chinese digits that are words, and digits that are a date, a time or a hex id.
+    assert mask_personal_numbers("我一直在等一个电话,一二三") == "我一直在等一个电话,一二三"
+    log = "2026-12-07 20:30:15 held conversation=3f9a0c1b2d4e5f60718293a4b5c6d7e8 ahead=3"
+    assert mask_personal_numbers(log) == log
     with pytest.raises(AssertionError):
         mask_personal_numbers("订单123456789")
+    with pytest.raises(AssertionError):
+        mask_personal_numbers("电话一三八一二三四五六七八")

@@ -1,6 +1,12 @@
 """Agent password hashing and tokens."""
 
-from desk.auth import hash_password, new_token, verify_password
+import hashlib
+from typing import Any, Dict, List
+
+import pytest
+
+from desk import auth
+from desk.auth import check_password, hash_password, new_token, verify_password
 
 
 def test_the_right_password_verifies_and_a_wrong_one_does_not() -> None:
@@ -25,3 +31,23 @@ def test_tokens_are_long_and_unique() -> None:
     tokens = {new_token() for _ in range(100)}
     assert len(tokens) == 100
     assert all(len(token) >= 40 for token in tokens)
+
+
+def test_an_unknown_agent_costs_one_scrypt_like_a_known_one_and_never_matches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stored = hash_password("s3cret")
+    calls: List[Dict[str, Any]] = []
+    real = hashlib.scrypt
+
+    def counting(password: bytes, **kwargs: Any) -> bytes:
+        calls.append({k: v for k, v in kwargs.items() if k != "salt"})
+        return real(password, **kwargs)
+
+    monkeypatch.setattr(auth.hashlib, "scrypt", counting)
+    assert check_password("s3cret", stored)
+    assert not check_password("wrong", stored)
+    for password in ("s3cret", "", "wrong"):
+        assert not check_password(password, None)
+    assert len(calls) == 5
+    assert all(call == calls[0] for call in calls)  # the same parameters: the same work

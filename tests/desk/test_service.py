@@ -96,6 +96,8 @@ def test_mirroring_keeps_visitor_and_agent_lines_in_order_and_drops_system_lines
         (["a"], "malformed"),
         ("", "empty"),
         (" \n\t", "empty"),
+        ("abc\ud800", "malformed"),  # a lone surrogate: not storable, not showable
+        ("\udfff", "malformed"),
     ],
 )
 def test_bad_messages_are_refused_with_the_desk_wording(
@@ -135,6 +137,8 @@ def test_inbox_messages_carry_the_visitors_address_as_rasa_metadata() -> None:
     }
     assert second == {"kind": "message", "text": "/greet", "id": second["id"]}
     assert len({first["id"], second["id"]}) == 2  # each item its own delivery id
+    third = inbox_message("你好", "203.0.113.7", "v" * 32)
+    assert third["metadata"] == {"client_ip": "203.0.113.7", "visitor_id": "v" * 32}
 
 
 SIGNAL: Dict[str, Any] = {

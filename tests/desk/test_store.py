@@ -67,3 +67,68 @@ def test_the_forced_list_is_capped(redis_url: str, monkeypatch: Any) -> None:
 
     assert run_store(redis_url, scenario) == 2
     assert redis.Redis.from_url(redis_url).llen("desk:compliance:forced") == 2
+
+
+def test_visitor_tokens_never_appear_in_key_names(redis_url: str) -> None:
+    async def scenario(store: DeskStore) -> Tuple[Any, ...]:
+        await store.start_conversation("visitor-secret-token", "c-tokens", "v1")
+        keys = await store.redis.keys("desk:visitor:*")
+        return (
+            keys,
+            await store.conversation_of("visitor-secret-token"),
+            await store.visitor_id("c-tokens"),
+        )
+
+    keys, conversation, visitor = run_store(redis_url, scenario)
+    assert not [k for k in keys if "visitor-secret-token" in k]
+    assert (conversation, visitor) == ("c-tokens", "v1")
+
+
+def test_a_visitor_faster_than_the_bucket_is_refused_and_nothing_is_recorded(
+    redis_url: str,
+) -> None:
+    from desk.store import Bucket
+
+    async def scenario(store: DeskStore) -> Tuple[Any, ...]:
+        await store.start_conversation("tok-bucket", "c-bucket")
+        results = []
+        for i, now in enumerate([100.0, 100.1, 100.2, 100.3, 102.3, 102.4]):
+            recorded = await store.visitor_line(
+                "c-bucket",
+                {"from": "visitor", "ts": now, "text": f"m{i}"},
+                {"kind": "message", "text": f"m{i}", "id": f"i{i}"},
+                "me",
+                1000,
+                Bucket(burst=3, per_second=0.5, now=now),
+            )
+            results.append(None if recorded is None else recorded[2]["text"])
+        transcript = [e["text"] for e in await store.transcript("c-bucket")]
+        inbox = await store.redis.lrange("desk:inbox:c-bucket", 0, -1)
+        return results, transcript, [json.loads(i)["text"] for i in inbox]
+
+    results, transcript, inbox = run_store(redis_url, scenario)
+    # three at once, then one every two seconds
+    assert results == ["m0", "m1", "m2", None, "m4", None]
+    assert transcript == inbox == ["m0", "m1", "m2", "m4"]
+
+
+def test_offered_payloads_are_spent_by_the_visitors_next_line(redis_url: str) -> None:
+    async def scenario(store: DeskStore) -> Tuple[Any, ...]:
+        await store.start_conversation("tok-offer", "c-offer")
+        await store.offer_payloads("c-offer", ["/affirm", "/deny"])
+        before = (
+            await store.was_offered("c-offer", "/affirm"),
+            await store.was_offered("c-offer", "/inform"),
+        )
+        await store.visitor_line(
+            "c-offer",
+            {"from": "visitor", "ts": 1.0, "text": "/affirm"},
+            {"kind": "message", "text": "/affirm", "id": "x"},
+            "me",
+            1000,
+        )
+        return before, await store.was_offered("c-offer", "/deny")
+
+    before, after = run_store(redis_url, scenario)
+    assert before == (True, False)
+    assert after is False

@@ -15,7 +15,7 @@ from actions.directory import SqliteDirectory
 from actions.directory_cli import generate_sample
 from desk.phrases import Phrases, load_phrases
 from devtools.clients import AgentClient, Message, VisitorClient
-from devtools.stack import ALWAYS_QUEUE, MODEL, Stack, StartError, free_port
+from devtools.stack import ALWAYS_QUEUE, MODEL, NO_VISITOR_LIMITS, Stack, StartError, free_port
 from tests.conftest import ROOT
 from tests.integration.crm import StandInCrm
 
@@ -37,6 +37,7 @@ CONFIG = {"COMPANY_NAME": "测试网", "BOT_NAME": "小测", "AGENT_ID": "8848"}
 MAIN_DESK = ALWAYS_QUEUE
 # The waiting stack's desks: short timers a test can wait out.
 WAITING_DESK = {
+    **NO_VISITOR_LIMITS,
     "DESK_HOURS": ALWAYS_QUEUE["DESK_HOURS"],
     "DESK_PUBLIC_HOLIDAYS": ALWAYS_QUEUE["DESK_PUBLIC_HOLIDAYS"],
     "DESK_WHEN_NO_AGENT": "message",
@@ -50,6 +51,7 @@ WAITING_DESK = {
 # The lifecycle stack's desks: always within hours, nobody online means the 留言 form, short
 # presence timers a test can wait out, no idle or slow-agent timers.
 LIFECYCLE_DESK = {
+    **NO_VISITOR_LIMITS,
     "DESK_HOURS": ALWAYS_QUEUE["DESK_HOURS"],
     "DESK_PUBLIC_HOLIDAYS": ALWAYS_QUEUE["DESK_PUBLIC_HOLIDAYS"],
     "DESK_WHEN_NO_AGENT": "message",
@@ -67,6 +69,7 @@ class Bot:
 
     url: str
     token: str
+    channel_token: str
 
     def say(
         self, sender: str, message: str, metadata: Dict[str, Any] | None = None
@@ -75,7 +78,12 @@ class Bot:
         body: Dict[str, Any] = {"sender": sender, "message": message}
         if metadata is not None:
             body["metadata"] = metadata
-        response = requests.post(f"{self.url}/webhooks/rest/webhook", json=body, timeout=60)
+        response = requests.post(
+            f"{self.url}/webhooks/rest/webhook",
+            json=body,
+            headers={"Authorization": f"Bearer {self.channel_token}"},
+            timeout=60,
+        )
         response.raise_for_status()
         replies: List[Dict[str, Any]] = response.json()
         return replies
@@ -219,7 +227,7 @@ def nobody_online(stack: Stack) -> None:
 
 @pytest.fixture(scope="session")
 def bot(stack: Stack) -> Bot:
-    return Bot(url=stack.rasa_url, token=stack.rasa_token)
+    return Bot(url=stack.rasa_url, token=stack.rasa_token, channel_token=stack.channel_token)
 
 
 @pytest.fixture
@@ -271,10 +279,13 @@ def bot_texts(messages: List[Message]) -> List[Tuple[str, str]]:
 
 
 async def new_visitor(
-    url: str, text: Callable[[str], str], headers: Dict[str, str] | None = None
+    url: str,
+    text: Callable[[str], str],
+    headers: Dict[str, str] | None = None,
+    browser_id: str | None = None,
 ) -> VisitorClient:
     """A visitor with a new session, after the bot's opening line; `headers` for the socket."""
-    visitor = VisitorClient(url, headers=headers)
+    visitor = VisitorClient(url, headers=headers, browser_id=browser_id)
     await visitor.connect()
     opening = await visitor.messages.wait_for(lambda m: True, WAIT)
     assert (opening["sender"], opening["text"]) == ("bot", text("utter_opening"))
@@ -388,3 +399,29 @@ def console_online(open_page: OpenPage, url: str, agent_id: str, name: str) -> P
         page.select_option("#presence", "online")
     assert answer.value.ok
     return page
+
+
+# `make audit`: each attack (a test marked `attack`, docs/security.md) with what it got.
+_attacks: Dict[Tuple[str, str], List[bool]] = {}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Notes each attack's outcome: its test passing means the attack was refused."""
+    outcome = yield
+    marker = item.get_closest_marker("attack")
+    report = outcome.get_result()
+    if marker is None or (report.when != "call" and report.passed) or report.skipped:
+        return
+    _attacks.setdefault((str(marker.args[0]), str(marker.args[1])), []).append(report.passed)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _attacks:
+        return
+    terminalreporter.section("attacks (docs/security.md): attack → result")
+    for (number, attack), refused in sorted(_attacks.items()):
+        result = "refused" if all(refused) else "NOT REFUSED"
+        terminalreporter.write_line(
+            f"{number:>2}  {result:<11} {sum(refused)}/{len(refused)}  {attack}"
+        )

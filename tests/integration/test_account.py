@@ -4,6 +4,7 @@ The action server asks the stand-in CRM (tests/integration/conftest.py), which c
 directory check it receives, so these tests assert how many checks really happened.
 """
 
+import json
 import sqlite3
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -13,12 +14,14 @@ from typing import Any, Callable, Dict, Iterator, List
 import pytest
 
 from actions.directory import Customer
+from common.contract import CLIENT_IP_KEY, LEAVE_QUEUE_PAYLOAD, VISITOR_ID_KEY
 from desk.phrases import Phrases
 from devtools.stack import Stack
 from tests.integration.conftest import (
     SLOTS,
     WAIT,
     Bot,
+    is_position_line,
     logged_in,
     new_visitor,
     run,
@@ -54,13 +57,19 @@ def customers(directory_path: Path) -> Iterator[Customer]:
 class Visitor:
     """One conversation over Rasa's REST channel, from one client address."""
 
-    def __init__(self, bot: Bot, ip: str | None = None) -> None:
+    def __init__(self, bot: Bot, ip: str | None = None, visitor_id: str | None = None) -> None:
         self.bot = bot
         self.sender = f"visitor-{uuid.uuid4().hex}"
         self.ip = ip or random_ip()
+        self.visitor_id = visitor_id or uuid.uuid4().hex  # the browser, as the desk names it
+
+    def new_chat(self) -> "Visitor":
+        """A new conversation from the same browser and address."""
+        return Visitor(self.bot, ip=self.ip, visitor_id=self.visitor_id)
 
     def say(self, text: str) -> List[Dict[str, Any]]:
-        return self.bot.say(self.sender, text, metadata={"client_ip": self.ip})
+        metadata = {CLIENT_IP_KEY: self.ip, VISITOR_ID_KEY: self.visitor_id}
+        return self.bot.say(self.sender, text, metadata=metadata)
 
     def texts(self, text: str) -> List[str]:
         return [reply.get("text", "") for reply in self.say(text) if "text" in reply]
@@ -162,6 +171,7 @@ def test_malformed_answers_are_asked_again_and_never_checked(
     assert crm.lookup_count(customer.account_number) == 1
 
 
+@pytest.mark.attack("9", "retrying, reloading or a new chat gets a fourth check (seed 001)")
 def test_lockout_then_no_retry_reload_or_new_chat_gets_a_fourth_check(
     bot: Bot, said: Render, customers: Iterator[Customer], crm: StandInCrm
 ) -> None:
@@ -176,9 +186,11 @@ def test_lockout_then_no_retry_reload_or_new_chat_gets_a_fourth_check(
     assert crm.lookup_count(customer.account_number) == 3
     # the conversation goes on for other topics
     assert visitor.texts("你们客服几点上班")[0] == said("utter_faq/business_hours")
-    # retrying in the same chat, a new chat from the same address: refused before any check
-    assert visitor.texts("再帮我查一下账户") == locked
-    assert Visitor(bot, ip=visitor.ip).texts("帮我查一下我的账户") == locked
+    # retrying in the same chat, or in a new chat from the same browser: refused before any
+    # check, as this visitor's limit (no record named yet)
+    used_up = [said("utter_verification_locked_visitor"), said("utter_offer_human")]
+    assert visitor.texts("再帮我查一下账户") == used_up
+    assert visitor.new_chat().texts("帮我查一下我的账户") == used_up
     # another visitor elsewhere, right answer, same record: the record is locked
     other = Visitor(bot)
     start(other, said, customer.account_number)
@@ -194,6 +206,7 @@ def test_lockout_then_no_retry_reload_or_new_chat_gets_a_fourth_check(
     }
 
 
+@pytest.mark.attack("9", "50 concurrent wrong guesses on one record get past 3 checks")
 def test_fifty_concurrent_wrong_attempts_make_exactly_three_checks(
     bot: Bot, said: Render, customers: Iterator[Customer], crm: StandInCrm
 ) -> None:
@@ -229,20 +242,22 @@ def test_counts_survive_a_restart_of_every_service(
         said("utter_verification_locked"),
         said("utter_offer_human"),
     ]
-    assert Visitor(bot, ip=visitor.ip).texts("查账户")[0] == said("utter_verification_locked")
+    assert visitor.new_chat().texts("查账户")[0] == said("utter_verification_locked_visitor")
     assert crm.lookup_count(customer.account_number) == 3
 
 
+@pytest.mark.attack("9", "a new chat in the same browser gets fresh checks")
 def test_through_the_desk_a_new_chat_from_the_same_place_is_still_locked(
     stack: Stack, said: Render, phrases: Phrases, text: Callable[[str], str],
     customers: Iterator[Customer], crm: StandInCrm,
 ) -> None:  # fmt: skip
     customer = next(customers)
     headers = {"X-Forwarded-For": random_ip()}
+    browser = uuid.uuid4().hex  # what the chat page keeps in localStorage
 
     async def scenario() -> None:
         url = stack.desk_urls[1]
-        visitor = await new_visitor(url, text, headers=headers)
+        visitor = await new_visitor(url, text, headers=headers, browser_id=browser)
         for line, expected in [
             ("帮我查一下我的账户", said("utter_ask_account_number")),
             (customer.account_number, said("utter_ask_verification_fact")),
@@ -256,12 +271,12 @@ def test_through_the_desk_a_new_chat_from_the_same_place_is_still_locked(
                 lambda m, expected=expected: m["text"] == expected, WAIT, start_at
             )
         await visitor.close()
-        again = await new_visitor(url, text, headers=headers)
+        again = await new_visitor(url, text, headers=headers, browser_id=browser)
         assert again.conversation_id != visitor.conversation_id
         start_at = len(again.messages.items)
         await again.say("查一下我的户号")
         await again.messages.wait_for(
-            lambda m: m["text"] == said("utter_verification_locked"), WAIT, start_at
+            lambda m: m["text"] == said("utter_verification_locked_visitor"), WAIT, start_at
         )
         await again.close()
 
@@ -347,3 +362,102 @@ def test_a_failed_reverse_lookup_counts_and_goes_back_to_the_account_number(
         said("utter_verification_mismatch", verification_remaining="2"),
         said("utter_ask_account_number"),
     ]
+
+
+@pytest.mark.attack("1", "verify for 户号 A, then claim B: the ticket says B is verified")
+def test_a_number_claimed_after_verifying_reaches_the_agent_only_as_visitor_stated(
+    stack: Stack, said: Render, phrases: Phrases, text: Callable[[str], str],
+    customers: Iterator[Customer], crm: StandInCrm,
+) -> None:  # fmt: skip
+    """Issue 18: verified for 户号 A, the visitor leaves the queue, says "我的户号是B" and asks
+    for a human: the ticket is verified for A; B is only what the visitor said."""
+    own, claimed = next(customers), next(customers)
+
+    async def scenario() -> Dict[str, Any]:
+        agent = await logged_in(stack.desk_urls[0], "2001")
+        visitor = await new_visitor(
+            stack.desk_urls[1], text, headers={"X-Forwarded-For": random_ip()}
+        )
+        conversation_id = str(visitor.conversation_id)
+        try:
+            for line in ("帮我查一下我的账户", own.account_number, own.name):
+                start_at = len(visitor.messages.items)
+                await visitor.say(line)
+                await visitor.messages.wait_for(
+                    lambda m: m["sender"] in ("bot", "system"), WAIT, start_at
+                )
+            await visitor.messages.wait_for(is_position_line, WAIT)  # queued, verified for A
+            start_at = len(visitor.messages.items)
+            await visitor.say(LEAVE_QUEUE_PAYLOAD)
+            await visitor.messages.wait_for(
+                lambda m: m["text"] == phrases.say("left_queue"), WAIT, start_at
+            )
+            start_at = len(visitor.messages.items)
+            await visitor.say(f"我的户号是{claimed.account_number}")
+            reply = await visitor.messages.wait_for(lambda m: m["sender"] == "bot", WAIT, start_at)
+            assert reply["text"] == said("utter_how_can_i_help")  # taken as a plain statement
+            start_at = len(visitor.messages.items)
+            await visitor.say("转人工")
+            await visitor.messages.wait_for(is_position_line, WAIT, start_at)
+            status, view = await agent.accept(conversation_id)
+            assert status == 200
+            ticket: Dict[str, Any] = view["ticket"]
+            return ticket
+        finally:
+            await agent.finish(conversation_id)  # the agent's capacity is free for the others
+            await visitor.close()
+            await agent.close()
+
+    ticket = run(scenario)
+    assert ticket["reason"] == "request_human"
+    assert ticket["verified"] == own.account_number
+    assert ticket["verification"] == {
+        "status": "verified",
+        "account_number": own.account_number,
+        "method": "name",
+    }
+    assert ticket["slots"]["account_number"] == claimed.account_number  # visitor-stated
+    rest = {key: value for key, value in ticket.items() if key != "slots"}
+    assert claimed.account_number not in json.dumps(rest, ensure_ascii=False)
+    # B was never checked against the directory; A once
+    assert crm.lookup_count(claimed.account_number) == 0
+    assert crm.lookup_count(own.account_number) == 1
+
+
+@pytest.mark.attack("9", "three wrong guesses behind a shared address lock out everyone there")
+def test_a_shared_address_locks_out_only_the_visitor_who_guessed(
+    bot: Bot, said: Render, customers: Iterator[Customer], crm: StandInCrm
+) -> None:
+    """Issue 18: three wrong guesses by one visitor behind a shared address (a company NAT) use
+    up that visitor's checks, in a new chat from their browser too, but not a neighbour's."""
+    ip, browser = random_ip(), uuid.uuid4().hex
+
+    def texts(sender: str, text: str, visitor_id: str) -> List[str]:
+        metadata = {CLIENT_IP_KEY: ip, VISITOR_ID_KEY: visitor_id}
+        return [r["text"] for r in bot.say(sender, text, metadata=metadata) if "text" in r]
+
+    records = [next(customers) for _ in range(3)]
+    guesser = f"visitor-{uuid.uuid4().hex}"
+    assert texts(guesser, "帮我查一下我的账户", browser)[-1] == said("utter_ask_account_number")
+    for record, remaining in zip(records[:2], "21", strict=True):  # one wrong guess at each record
+        assert texts(guesser, record.account_number, browser) == [
+            said("utter_ask_verification_fact")
+        ]
+        assert texts(guesser, wrong_names(record)[0], browser) == [
+            said("utter_verification_mismatch", verification_remaining=remaining),
+            said("utter_ask_verification_fact"),
+        ]
+    texts(guesser, records[2].account_number, browser)
+    locked = [said("utter_verification_locked_visitor"), said("utter_offer_human")]
+    assert texts(guesser, wrong_names(records[2])[0], browser) == locked
+    # a new chat from the same browser: refused before any check, as this visitor
+    assert texts(f"visitor-{uuid.uuid4().hex}", "帮我查一下我的账户", browser) == locked
+    # a neighbour behind the same address verifies as usual
+    neighbour, elsewhere = f"visitor-{uuid.uuid4().hex}", uuid.uuid4().hex
+    texts(neighbour, "帮我查一下我的账户", elsewhere)
+    texts(neighbour, records[0].account_number, elsewhere)
+    assert texts(neighbour, records[0].name, elsewhere) == [
+        said("utter_verification_succeeded"),
+        said("utter_handoff"),
+    ]
+    assert [crm.lookup_count(r.account_number) for r in records] == [2, 1, 1]

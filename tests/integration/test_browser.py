@@ -11,6 +11,7 @@ import pytest
 import redis
 from playwright.sync_api import Page, expect
 
+from desk.guard import token_digest
 from desk.phrases import Phrases
 from devtools.stack import Stack
 from tests.integration.conftest import AGENT_PASSWORD, AGENTS, OpenPage, queue_lines, release
@@ -90,7 +91,7 @@ def conversation_id(visitor: Page, store: Store) -> str:
     """The visitor's conversation id, from the session token the page keeps in localStorage."""
     token = visitor.evaluate(f"localStorage.getItem('{SESSION_KEY}')")
     assert isinstance(token, str) and token
-    found = store.get(f"desk:visitor:{token}")
+    found = store.get(f"desk:visitor:{token_digest(token)}")
     assert found is not None
     return str(found)
 

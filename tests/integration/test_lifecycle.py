@@ -38,7 +38,11 @@ def lifecycle_redis(lifecycle_stack: Stack) -> "redis.Redis[str]":
 
 @pytest.fixture(scope="module")
 def lifecycle_bot(lifecycle_stack: Stack) -> Bot:
-    return Bot(url=lifecycle_stack.rasa_url, token=lifecycle_stack.rasa_token)
+    return Bot(
+        url=lifecycle_stack.rasa_url,
+        token=lifecycle_stack.rasa_token,
+        channel_token=lifecycle_stack.channel_token,
+    )
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ import pytest
 import redis
 from playwright.sync_api import Browser, Page, Request, WebSocket, expect
 
+from desk.guard import token_digest
 from devtools.stack import Stack
 from tests.conftest import ROOT
 from tests.integration.conftest import WAIT_MS
@@ -142,7 +143,7 @@ def session_id(page: Page) -> str:
 
 
 def transcript(store: Store, token: str) -> List[Dict[str, Any]]:
-    conversation_id = store.get(f"desk:visitor:{token}")
+    conversation_id = store.get(f"desk:visitor:{token_digest(token)}")
     assert conversation_id is not None, "the desk does not know the widget's session"
     return [json.loads(line) for line in store.lrange(f"desk:transcript:{conversation_id}", 0, -1)]
 

@@ -11,7 +11,8 @@ from rasa.utils.endpoints import EndpointConfig
 
 from rasa_addons.channel import KeepAliveCallbackInput, KeepAliveCallbackOutput
 
-CHANNEL = KeepAliveCallbackInput(EndpointConfig("http://127.0.0.1:5080/rasa/callback"))
+TOKEN = "channel-secret"
+CHANNEL = KeepAliveCallbackInput(EndpointConfig("http://127.0.0.1:5080/rasa/callback"), TOKEN)
 
 
 @pytest.mark.parametrize(
@@ -31,9 +32,7 @@ def test_metadata_is_the_posted_object(body: Any, expected: Any) -> None:
     assert CHANNEL.get_metadata(SimpleNamespace(json=body)) == expected  # type: ignore[arg-type]
 
 
-def test_the_webhook_hands_rasa_the_message_with_its_metadata() -> None:
-    received: List[UserMessage] = []
-
+def webhook_of(received: List[UserMessage]) -> Callable[..., Any]:
     async def on_new_message(message: UserMessage) -> None:
         received.append(message)
 
@@ -41,8 +40,40 @@ def test_the_webhook_hands_rasa_the_message_with_its_metadata() -> None:
     [webhook] = [
         cast(Callable[..., Any], r.handler) for r in blueprint._future_routes if r.uri == "/webhook"
     ]
+    return webhook
+
+
+def post(body: Any, authorization: str | None) -> SimpleNamespace:
+    headers = {"authorization": authorization} if authorization is not None else {}
+    return SimpleNamespace(json=body, headers=headers)
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "", "Bearer", "Bearer wrong", f"Basic {TOKEN}", f"Bearer {TOKEN}x", TOKEN],
+)
+def test_the_webhook_refuses_a_post_without_the_channel_token(authorization: str | None) -> None:
+    """Anyone reaching Rasa's port could otherwise put a visitor line into any conversation."""
+    received: List[UserMessage] = []
     body = {"sender": "c1", "message": "你好", "metadata": {"client_ip": "203.0.113.7"}}
-    answer = asyncio.run(webhook(SimpleNamespace(json=body)))
+    answer = asyncio.run(webhook_of(received)(post(body, authorization)))
+    assert (answer.status, received) == (401, [])
+
+
+def test_the_channel_will_not_start_without_a_webhook_token() -> None:
+    with pytest.raises(ValueError, match="RASA_CHANNEL_TOKEN"):
+        KeepAliveCallbackInput.from_credentials({"url": "http://127.0.0.1/cb", "webhook_token": ""})
+    channel = KeepAliveCallbackInput.from_credentials(
+        {"url": "http://127.0.0.1/cb", "token": "t", "webhook_token": "w"}
+    )
+    assert isinstance(channel, KeepAliveCallbackInput)
+    assert (channel.webhook_token, channel.callback_endpoint.token) == ("w", "t")
+
+
+def test_the_webhook_hands_rasa_the_message_with_its_metadata() -> None:
+    received: List[UserMessage] = []
+    body = {"sender": "c1", "message": "你好", "metadata": {"client_ip": "203.0.113.7"}}
+    answer = asyncio.run(webhook_of(received)(post(body, f"Bearer {TOKEN}")))
     assert answer.body == b"success"
     [message] = received
     assert (message.sender_id, message.text, message.input_channel, message.metadata) == (

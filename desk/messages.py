@@ -10,6 +10,7 @@ import secrets
 from typing import Any, Dict
 
 from common.contract import COMPLAINT_SLOT
+from common.records import Ticket
 from compliance.masking import mask_personal_numbers
 from desk.errors import DeskError
 from desk.ports import DeskPort
@@ -52,7 +53,7 @@ class Messages:
         )
         await self.messages_changed()
 
-    async def record_complaint(self, conversation_id: str, ticket: Dict[str, Any]) -> None:
+    async def record_complaint(self, conversation_id: str, ticket: Ticket) -> None:
         """Keeps a complaint no agent could take now as a 留言 (`kind: complaint`), with
         whatever contact the visitor gave; the 留言 form the bot offers next may add one."""
         slots = ticket.get("slots") or {}

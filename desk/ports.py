@@ -6,6 +6,7 @@
 
 from typing import Any, Callable, Dict, Protocol
 
+from common.records import Entry, Ticket
 from desk.delivery import RasaDelivery
 from desk.lifecycle import Lifecycle
 from desk.phrases import Phrases
@@ -21,10 +22,10 @@ class DeskPort(Protocol):
     delivery: RasaDelivery
     clock: Callable[[], float]
 
-    async def say_to_visitor(self, conversation_id: str, entry: Dict[str, Any]) -> Dict[str, Any]:
+    async def say_to_visitor(self, conversation_id: str, entry: Entry) -> Entry:
         """Adds a line to the transcript and shows it to the visitor."""
 
-    async def system_line(self, conversation_id: str, name: str, **values: Any) -> Dict[str, Any]:
+    async def system_line(self, conversation_id: str, name: str, **values: Any) -> Entry:
         """Tells the visitor a line of desk/phrases.yml."""
 
     async def notify_agents(self, event: str, data: Dict[str, Any]) -> None:
@@ -36,7 +37,7 @@ class DeskPort(Protocol):
     async def broadcast_queue(self) -> None:
         """Sends the queue to every console."""
 
-    async def ticket_updated(self, conversation_id: str, update: Dict[str, Any]) -> None:
+    async def ticket_updated(self, conversation_id: str, update: Ticket) -> None:
         """Adds to an open ticket; its viewers see it."""
 
     async def agent_message(

@@ -10,6 +10,7 @@ import re
 import secrets
 from typing import Any, Dict, List
 
+from common.records import Button, Entry
 from desk.errors import DeskError
 from desk.ports import DeskPort
 from desk.waiting_store import WaitingStore
@@ -23,7 +24,7 @@ RATING_LABELS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1:
 BOT = "bot"
 
 
-def rating_buttons() -> List[Dict[str, str]]:
+def rating_buttons() -> List[Button]:
     return [
         {"title": label, "payload": f'/rating{{"score":{score}}}'}
         for score, label in RATING_LABELS.items()
@@ -76,7 +77,7 @@ class Ratings:
     def now(self) -> float:
         return self.desk.clock()
 
-    async def visitor_command(self, conversation_id: str, text: str) -> Dict[str, Any] | None:
+    async def visitor_command(self, conversation_id: str, text: str) -> Entry | None:
         """Handles the rating's buttons and a rating comment (after the queue's own button).
 
         Returns the visitor's transcript line if the desk handled it (nothing goes to Rasa or

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import secrets
 import time
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, cast
 
 import socketio
 
@@ -27,6 +27,7 @@ from common.contract import (
     is_desk_only,
 )
 from common.handoff import parse_reason, parse_verification
+from common.records import Entry, Ticket
 from compliance.checker import Violation
 from compliance.checker import check as check_service_language
 from compliance.masking import mask_personal_numbers
@@ -61,7 +62,7 @@ def agent_room(agent_id: str) -> str:
     return f"agent:{agent_id}"
 
 
-def bot_uttered(entry: Dict[str, Any]) -> Dict[str, Any]:
+def bot_uttered(entry: Entry) -> Dict[str, Any]:
     """The socket.io `bot_uttered` payload of a transcript line (Rasa's socketio format).
 
     rasa-webchat shows a message only if its keys are exactly `text` (or `text` and
@@ -118,11 +119,11 @@ def labelled(summary: Any, phrases: Phrases) -> Dict[str, Any]:
 
 def new_ticket(
     conversation_id: str, signal: Dict[str, Any], phrases: Phrases, queued_at: float
-) -> Dict[str, Any]:
+) -> Ticket:
     """The ticket a handoff signal opens; `verified` is the account number the visitor proved."""
     reason = parse_reason(signal.get("reason"))
     verification = parse_verification(signal.get("verification"))
-    ticket: Dict[str, Any] = {
+    ticket: Ticket = {
         "conversation_id": conversation_id,
         "reason": reason,
         "reason_label": phrases.reason_label(reason),
@@ -137,15 +138,16 @@ def new_ticket(
     return ticket
 
 
-def merged_ticket(ticket: Dict[str, Any], update: Dict[str, Any]) -> Dict[str, Any]:
+def merged_ticket(ticket: Ticket, update: Ticket) -> Ticket:
     """The open ticket after the visitor added to it (another handoff signal while queued or
     with an agent, or a new line): its place and first reason stay, every reason given is
     listed, new slot values and the newer summary and verification count."""
-    merged = {**ticket}
-    reasons = list(ticket.get("reasons") or [ticket.get("reason")])
+    merged = ticket.copy()
+    first = ticket.get("reason")
+    reasons = list(ticket.get("reasons") or ([first] if first else []))
     if update.get("reason") and update["reason"] not in reasons:
         reasons.append(update["reason"])
-    merged["reasons"] = [r for r in reasons if r]
+    merged["reasons"] = reasons
     slots = {**(ticket.get("slots") or {})}
     slots.update({k: v for k, v in (update.get("slots") or {}).items() if v not in (None, "")})
     merged["slots"] = slots
@@ -171,23 +173,26 @@ def _masked(value: Any) -> Any:
 MASKED_TICKET_KEYS = ("slots", "summary", "verified", "verification")
 
 
-def masked_ticket(ticket: Dict[str, Any]) -> Dict[str, Any]:
+def masked_ticket(ticket: Ticket) -> Ticket:
     """The ticket as agents not assigned to it see it: numbers in what the visitor gave masked."""
-    return {k: _masked(v) if k in MASKED_TICKET_KEYS else v for k, v in ticket.items()}
+    return cast(
+        Ticket, {k: _masked(v) if k in MASKED_TICKET_KEYS else v for k, v in ticket.items()}
+    )
 
 
-def masked_transcript(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def masked_transcript(entries: List[Entry]) -> List[Entry]:
     """Transcript lines as agents not assigned to the conversation see them."""
-    masked: List[Dict[str, Any]] = []
+    masked: List[Entry] = []
     for entry in entries:
-        line = {**entry, "text": _masked(entry.get("text", ""))}
+        line = entry.copy()
+        line["text"] = mask_personal_numbers(entry.get("text", ""))
         if "buttons" in entry:
             line["buttons"] = _masked(entry["buttons"])
         masked.append(line)
     return masked
 
 
-def mirror_events(entries: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def mirror_events(entries: List[Entry]) -> List[Dict[str, Any]]:
     """Rasa tracker events for the lines of an agent-handled stretch: the bot keeps the context."""
     events: List[Dict[str, Any]] = []
     for entry in entries:
@@ -485,7 +490,7 @@ class Desk:
         text: Any,
         client_ip: str | None = None,
         visitor: str = "",
-    ) -> Dict[str, Any]:
+    ) -> Entry:
         """Records a visitor's message and passes it on as the conversation's owner requires.
 
         `client_ip` and `visitor` (the visitor's address and identity) go to Rasa with the
@@ -534,7 +539,7 @@ class Desk:
         await self.waiting.visitor_spoke(conversation_id, owner, agent_id)
         return entry
 
-    async def say_to_visitor(self, conversation_id: str, entry: Dict[str, Any]) -> Dict[str, Any]:
+    async def say_to_visitor(self, conversation_id: str, entry: Entry) -> Entry:
         """Adds a bot, agent or system line to the transcript and shows it to the visitor."""
         entry = await self.store.append(conversation_id, entry)
         await self.sio.emit(
@@ -545,7 +550,7 @@ class Desk:
         )
         return entry
 
-    async def system_line(self, conversation_id: str, name: str, **values: Any) -> Dict[str, Any]:
+    async def system_line(self, conversation_id: str, name: str, **values: Any) -> Entry:
         """Tells the visitor a line of desk/phrases.yml; returns the transcript entry."""
         return await self.say_to_visitor(
             conversation_id,
@@ -581,7 +586,7 @@ class Desk:
             if owner == State.AGENT.value:  # answering a line sent before the agent accepted
                 logger.info("bot line dropped, an agent has conversation=%s", conversation_id)
                 return
-            entry: Dict[str, Any] = {"from": "bot", "ts": self.clock(), "text": message["text"]}
+            entry: Entry = {"from": "bot", "ts": self.clock(), "text": str(message["text"])}
             if message.get("buttons"):
                 entry["buttons"] = [
                     {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
@@ -601,7 +606,7 @@ class Desk:
             # The bot said the complaint was recorded: it is, as a 留言 an agent will find.
             await self.messages.record_complaint(conversation_id, ticket)
 
-    async def ticket_updated(self, conversation_id: str, update: Dict[str, Any]) -> None:
+    async def ticket_updated(self, conversation_id: str, update: Ticket) -> None:
         """Adds to the open ticket; the queue or the owning agent sees it at once."""
         ticket = await self.store.ticket(conversation_id)
         if ticket is None:

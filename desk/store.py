@@ -54,6 +54,7 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from common.records import Entry, Ticket
 from desk.guard import token_digest
 from desk.lifecycle import BOT_ANSWERS, LUA_ALLOWED, Event, lua_args
 
@@ -212,6 +213,13 @@ class Bucket:
     now: float
 
 
+def with_seq(entry: Entry, seq: int) -> Entry:
+    """The line as stored: a copy with its place in the transcript."""
+    stored = entry.copy()
+    stored["seq"] = seq
+    return stored
+
+
 def _visitor_key(visitor_token: str) -> str:
     return f"{P}visitor:{token_digest(visitor_token)}"
 
@@ -314,12 +322,12 @@ class DeskStore:
     async def visitor_line(
         self,
         conversation_id: str,
-        entry: Dict[str, Any],
+        entry: Entry,
         item: Dict[str, Any],
         instance_id: str,
         lease_ms: int,
         bucket: "Bucket | None" = None,
-    ) -> Tuple[str, str, Dict[str, Any], Dict[str, Any] | None] | None:
+    ) -> Tuple[str, str, Entry, Dict[str, Any] | None] | None:
         """Records a visitor's line; queues `item` for Rasa unless queued or with an agent.
 
         Returns the owner before the line (`""` for none), the owning agent, the entry with its
@@ -351,7 +359,7 @@ class DeskStore:
         if int(seq) < 0:
             return None
         first = json.loads(head) if head else None
-        return str(owner), str(agent_id), {**entry, "seq": int(seq)}, first
+        return str(owner), str(agent_id), with_seq(entry, int(seq)), first
 
     async def visitor_left(self, conversation_id: str, now: float) -> str | None:
         """Notes that the visitor's last chat page closed; returns the conversation's state."""
@@ -399,19 +407,19 @@ class DeskStore:
 
     # Transcripts
 
-    async def append(self, conversation_id: str, entry: Dict[str, Any]) -> Dict[str, Any]:
+    async def append(self, conversation_id: str, entry: Entry) -> Entry:
         """Adds a line to the transcript; returns it with its `seq`."""
         key = f"{P}transcript:{conversation_id}"
         length = await self.redis.rpush(key, json.dumps(entry, ensure_ascii=False))
-        return {**entry, "seq": length - 1}
+        return with_seq(entry, length - 1)
 
-    async def transcript(self, conversation_id: str, start: int = 0) -> List[Dict[str, Any]]:
+    async def transcript(self, conversation_id: str, start: int = 0) -> List[Entry]:
         lines = await self.redis.lrange(f"{P}transcript:{conversation_id}", start, -1)
-        return [{**json.loads(line), "seq": start + i} for i, line in enumerate(lines)]
+        return [with_seq(json.loads(line), start + i) for i, line in enumerate(lines)]
 
     # Tickets and the queue
 
-    async def open_ticket(self, conversation_id: str, ticket: Dict[str, Any]) -> int | None:
+    async def open_ticket(self, conversation_id: str, ticket: Ticket) -> int | None:
         """Queues the conversation; returns how many wait before it, or None if already open."""
         ahead = await self._open_ticket(
             keys=[
@@ -428,14 +436,14 @@ class DeskStore:
         )
         return None if int(ahead) < 0 else int(ahead)
 
-    async def ticket(self, conversation_id: str) -> Dict[str, Any] | None:
+    async def ticket(self, conversation_id: str) -> Ticket | None:
         raw = await self.redis.get(f"{P}ticket:{conversation_id}")
-        return None if raw is None else cast(Dict[str, Any], json.loads(raw))
+        return None if raw is None else cast(Ticket, json.loads(raw))
 
-    async def save_ticket(self, conversation_id: str, ticket: Dict[str, Any]) -> None:
+    async def save_ticket(self, conversation_id: str, ticket: Ticket) -> None:
         await self.redis.set(f"{P}ticket:{conversation_id}", json.dumps(ticket, ensure_ascii=False))
 
-    async def queue(self) -> List[Dict[str, Any]]:
+    async def queue(self) -> List[Ticket]:
         """Queued tickets, oldest first."""
         ids = await self.redis.zrange(f"{P}queue", 0, -1)
         if not ids:

@@ -33,6 +33,7 @@ from common.contract import (
     WORKING_HOURS_ENTITY,
 )
 from common.hours import WorkingHours
+from common.records import Button, Entry, Ticket
 from desk.errors import DeskError
 from desk.lifecycle import Change, Event, State
 from desk.ports import DeskPort
@@ -97,7 +98,7 @@ class Waiting:
                     loads.append((agent.capacity, agent.active))
         return loads
 
-    async def handoff(self, conversation_id: str, ticket: Dict[str, Any]) -> Route | None:
+    async def handoff(self, conversation_id: str, ticket: Ticket) -> Route | None:
         """Routes a handoff: queued (busy or not), or the after-hours reply and 留言.
 
         Returns where it went, or None when the conversation was already queued or with an
@@ -132,7 +133,7 @@ class Waiting:
         await self.queue_changed()
         return where
 
-    async def added_to_ticket(self, conversation_id: str, ticket: Dict[str, Any]) -> None:
+    async def added_to_ticket(self, conversation_id: str, ticket: Ticket) -> None:
         """A handoff for a conversation already queued or with an agent: nothing new opens,
         the ticket gets what the visitor added, and a waiting visitor hears their place."""
         await self.desk.ticket_updated(conversation_id, ticket)
@@ -158,7 +159,9 @@ class Waiting:
         await self.offline(conversation_id, OFFLINE_INTENTS[where])
 
     async def tell_position(self, conversation_id: str, position: int, line: str) -> None:
-        buttons = [{"title": self.desk.phrases.say("leave_queue_button"), "payload": LEAVE_QUEUE}]
+        buttons: List[Button] = [
+            {"title": self.desk.phrases.say("leave_queue_button"), "payload": LEAVE_QUEUE}
+        ]
         await self.desk.say_to_visitor(
             conversation_id,
             {
@@ -205,7 +208,7 @@ class Waiting:
 
     # What visitors and the bot say
 
-    async def visitor_command(self, conversation_id: str, text: str) -> Dict[str, Any] | None:
+    async def visitor_command(self, conversation_id: str, text: str) -> Entry | None:
         """Handles the queue's own button (leave the queue); the rating's are desk/ratings.py's.
 
         Returns the visitor's transcript line if the desk handled it (nothing goes to Rasa or

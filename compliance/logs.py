@@ -9,7 +9,7 @@ handler, formatter or structlog renderer sees it.
 import logging
 from typing import Any
 
-from compliance.masking import mask_personal_numbers
+from compliance.masking import MaskingFilter
 
 _installed = False
 
@@ -20,14 +20,14 @@ def mask_every_record() -> None:
     if _installed:
         return
     make_record = logging.getLogRecordFactory()
+    masking = MaskingFilter()  # the desk's handler filter, applied where records are made
 
     def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
         try:
-            message = record.getMessage()
+            masking.filter(record)
         except (TypeError, ValueError):  # a bad format string: leave it to logging to report
-            return record
-        record.msg, record.args = mask_personal_numbers(message), None
+            pass
         return record
 
     logging.setLogRecordFactory(masked_record)

@@ -60,7 +60,7 @@ def visitor_id(browser_id: object, session_token: str) -> str:
         source = f"browser:{browser_id}"
     else:
         source = f"session:{session_token}"
-    return hashlib.sha256(source.encode()).hexdigest()[:32]
+    return token_digest(source)[:32]
 
 
 def token_digest(token: str) -> str:

@@ -20,7 +20,6 @@ logout ran), loses its sockets within that time too.
 """
 
 import asyncio
-import hashlib
 import logging
 import time
 from typing import Awaitable, Callable, Dict, List, NoReturn, Tuple
@@ -38,7 +37,7 @@ SOCKET_TTL_SECONDS = 3 * RENEW_SECONDS
 
 def login_id(token: str) -> str:
     """A console login's name in key members: a hash of its token, not the token."""
-    return hashlib.sha256(token.encode()).hexdigest()[:16]
+    return token_digest(token)[:16]
 
 
 class SocketSet:

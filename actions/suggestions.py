@@ -1,7 +1,7 @@
 """Which intents to offer when a message is unclear ("您是不是说……?"), as plain functions."""
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 # Never offered: the fallback itself, "none of these", and bare yes/no, which mean nothing alone.
 NOT_OFFERED = frozenset({"nlu_fallback", "out_of_scope", "affirm", "deny"})
@@ -37,13 +37,51 @@ class AffirmationTexts:
         )
 
 
-def _candidate_key(name: str, response_selector: Mapping[str, Any]) -> str | None:
-    """The label key for an intent: `faq/<topic>` for the retrieval intent, else the name."""
-    if name != RETRIEVAL_INTENT:
-        return name
-    response = (response_selector.get(RETRIEVAL_INTENT) or {}).get("response") or {}
-    key = response.get("intent_response_key")
-    return key or None
+@dataclass(frozen=True)
+class Candidate:
+    """An intent or FAQ topic that may be offered; `share` is a topic's own confidence."""
+
+    key: str
+    confidence: float
+    share: float | None = None
+
+
+def _topics(response_selector: Mapping[str, Any]) -> List[Tuple[str, float]]:
+    """The retrieval intent's topics with the selector's confidence, likeliest first."""
+    selection = response_selector.get(RETRIEVAL_INTENT) or {}
+    ranked = [
+        (str(item["intent_response_key"]), float(item.get("confidence", 1.0)))
+        for item in selection.get("ranking") or []
+        if item.get("intent_response_key")
+    ]
+    if ranked:
+        return ranked
+    top = (selection.get("response") or {}).get("intent_response_key")
+    return [(str(top), 1.0)] if top else []
+
+
+def candidates(
+    intent_ranking: Sequence[Mapping[str, Any]], response_selector: Mapping[str, Any]
+) -> List[Candidate]:
+    """Every offerable intent, the retrieval intent split into its topics, likeliest first.
+
+    A topic's confidence is the intent's times the topic's: the chance that its answer is
+    the one meant, comparable with the other intents' confidences.
+    """
+    found: List[Candidate] = []
+    for item in intent_ranking:
+        name = item.get("name")
+        confidence = float(item.get("confidence") or 0.0)
+        if not name or name in NOT_OFFERED:
+            continue
+        if name == RETRIEVAL_INTENT:
+            found.extend(
+                Candidate(key, confidence * share, share)
+                for key, share in _topics(response_selector)
+            )
+        else:
+            found.append(Candidate(name, confidence))
+    return sorted(found, key=lambda candidate: -candidate.confidence)
 
 
 def choose_candidates(
@@ -52,31 +90,34 @@ def choose_candidates(
     labels: Mapping[str, str],
     max_candidates: int = 2,
     second_ratio: float = 0.5,
+    topic_floor: float = 0.1,
 ) -> List[str]:
-    """Picks the one or two most likely intents worth offering, most likely first.
+    """Picks the one or two most likely intents or FAQ topics worth offering, likeliest first.
 
-    The second is offered only when its confidence is at least `second_ratio` times the
-    first's, i.e. when the model really hesitates between the two. Intents without a
-    label are skipped: a visitor cannot choose what we cannot name.
+    A second is offered when the model really hesitates: its confidence is at least
+    `second_ratio` times the first's, or both are FAQ topics and the selector gave the second
+    at least `topic_floor` (the FAQ-topic fallback asks exactly when the topic is unsure, so
+    the runner-up topic is the likely answer). Keys without a label are skipped: a visitor
+    cannot choose what we cannot name.
     """
-    chosen: List[str] = []
-    top_confidence = 0.0
-    for item in intent_ranking:
-        name = item.get("name")
-        confidence = float(item.get("confidence") or 0.0)
-        if not name or name in NOT_OFFERED:
+    chosen: List[Candidate] = []
+    for candidate in candidates(intent_ranking, response_selector):
+        if candidate.key not in labels or candidate.key in (c.key for c in chosen):
             continue
-        key = _candidate_key(name, response_selector)
-        if key is None or key not in labels or key in chosen:
-            continue
-        if chosen and confidence < top_confidence * second_ratio:
-            break
-        if not chosen:
-            top_confidence = confidence
-        chosen.append(key)
+        if chosen:
+            first = chosen[0]
+            close = candidate.confidence >= first.confidence * second_ratio
+            topics_in_doubt = (
+                first.share is not None
+                and candidate.share is not None
+                and candidate.share >= topic_floor
+            )
+            if not (close or topics_in_doubt):
+                continue
+        chosen.append(candidate)
         if len(chosen) == max_candidates:
             break
-    return chosen
+    return [candidate.key for candidate in chosen]
 
 
 def affirmation_message(texts: AffirmationTexts, keys: Sequence[str]) -> Dict[str, Any]:

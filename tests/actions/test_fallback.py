@@ -61,6 +61,48 @@ def test_faq_is_offered_by_topic() -> None:
     assert keys == ["faq/business_hours", "complain"]
 
 
+TOPIC_LABELS = {
+    **LABELS,
+    "faq/website_security": "网站安全吗",
+    "faq/how_to_use": "网站怎么操作",
+}
+
+
+def topics(*pairs: Any) -> Dict[str, Any]:
+    """A selector output ranking FAQ topics (name, confidence), best first."""
+    ranked = [{"intent_response_key": f"faq/{name}", "confidence": c} for name, c in pairs]
+    return {"faq": {"response": dict(ranked[0]), "ranking": ranked}}
+
+
+def test_an_unsure_topic_offers_the_two_likeliest_topics() -> None:
+    """What FaqTopicFallback leaves: the fallback first, faq at 0.7, topics at 0.78 / 0.17."""
+    keys = choose_candidates(
+        ranking(("nlu_fallback", 0.6), ("faq", 0.7), ("complain", 0.2)),
+        topics(("website_security", 0.78), ("how_to_use", 0.17), ("business_hours", 0.05)),
+        TOPIC_LABELS,
+    )
+    assert keys == ["faq/website_security", "faq/how_to_use"]
+
+
+def test_a_runner_up_topic_below_the_floor_is_not_offered() -> None:
+    keys = choose_candidates(
+        ranking(("faq", 0.7), ("complain", 0.2)),
+        topics(("website_security", 0.95), ("how_to_use", 0.05)),
+        TOPIC_LABELS,
+    )
+    assert keys == ["faq/website_security"]
+
+
+def test_topics_weigh_as_intent_times_topic_against_other_intents() -> None:
+    """faq 0.5 × 0.6 = 0.3 < complain 0.45: the complaint comes first."""
+    keys = choose_candidates(
+        ranking(("faq", 0.5), ("complain", 0.45)),
+        topics(("website_security", 0.6), ("how_to_use", 0.4)),
+        TOPIC_LABELS,
+    )
+    assert keys == ["complain", "faq/website_security"]
+
+
 @pytest.mark.parametrize(
     "items",
     [

@@ -323,3 +323,27 @@ def test_faq_buttons_lead_to_their_answer(bot: Bot, domain) -> None:
             ).json()
             selected = parsed["response_selector"]["faq"]["response"]["intent_response_key"]
             assert (parsed["intent"]["name"], selected) == ("faq", key), label
+
+
+# Its intent is faq, but the selector's topic is a guess (config.yml's FaqTopicFallback).
+UNSURE_TOPIC = "付完款第二天能收到吗"
+
+
+def test_an_unsure_faq_topic_is_asked_not_answered(bot: Bot, sender: str, say, domain) -> None:
+    replies = bot.say(sender, UNSURE_TOPIC)
+    assert len(replies) == 1
+    offered = affirmation_question(domain, replies[0])
+    labels = AffirmationTexts.from_domain(domain).labels
+    faq_labels = {label for key, label in labels.items() if key.startswith("faq/")}
+    # the two likeliest topics, each button sending its label as the visitor's words
+    assert len(offered) == 2 and set(offered) <= faq_labels, offered
+    tracker = bot.tracker(sender)
+    assert tracker["latest_message"]["intent"]["name"] == "nlu_fallback"
+    assert "utter_faq" not in str(bot_responses(tracker))
+
+    chosen_key = next(key for key, label in labels.items() if label == offered[1])
+    assert bot.say(sender, offered[1]) == [
+        say(sender, f"utter_{chosen_key}"),
+        say(sender, "utter_anything_else"),
+    ]
+    assert bot.tracker(sender)["active_loop"] == {}

@@ -85,6 +85,20 @@ def rasa_tracker_env(redis_url: str) -> Dict[str, str]:
     }
 
 
+def default_rasa_workers(cpus: int | None, memory_bytes: int) -> int:
+    """As many Rasa processes as cores, while each can have the ~1.5 GB its model takes."""
+    by_memory = memory_bytes // (3 * 2**29)  # 1.5 GiB
+    return max(1, min(cpus or 1, by_memory))
+
+
+def machine_memory() -> int:
+    """The machine's physical memory in bytes (0 where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 0
+
+
 def embedded_redis_password(redis_dir: Path) -> str:
     """The embedded Redis's password: `redis_dir/password`, made once (readable by its owner)."""
     path = redis_dir / "password"
@@ -194,6 +208,8 @@ class Stack:
     redis_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     rasa_port: int = field(default_factory=free_port)
+    # Rasa processes behind rasa_port (Sanic workers sharing the port, each with its own model)
+    rasa_workers: int = 1
     desk_ports: List[int] = field(default_factory=lambda: [free_port()])
     model: Path = MODEL
     extra_env: Dict[str, str] = field(default_factory=dict)
@@ -253,7 +269,7 @@ class Stack:
                 "--model", str(self.model),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
             ],
-            env,
+            {**env, "SANIC_WORKERS": str(self.rasa_workers)},
             f"{self.rasa_url}/status?token={self.rasa_token}",
         )  # fmt: skip
         for i, port in enumerate(self.desk_ports):
@@ -342,11 +358,15 @@ def main() -> int:
         redis_port=int(os.environ.get("EMBEDDED_REDIS_PORT", "6390")),
         action_port=int(os.environ.get("ACTION_PORT", "5055")),
         rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+        rasa_workers=int(
+            os.environ.get("RASA_WORKERS") or default_rasa_workers(os.cpu_count(), machine_memory())
+        ),
         desk_ports=[port],
     )
     password = os.environ.get("DEMO_AGENT_PASSWORD") or secrets.token_urlsafe(9)
     print(
-        f"starting Redis, the action server, Rasa (about a minute) and the desk ({stack.log_dir})"
+        f"starting Redis, the action server, {stack.rasa_workers} Rasa process(es) (about a"
+        f" minute) and the desk ({stack.log_dir})"
     )
     try:
         stack.start()

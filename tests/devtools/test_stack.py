@@ -3,7 +3,7 @@
 import stat
 from pathlib import Path
 
-from devtools.stack import Stack, embedded_redis_password, rasa_tracker_env
+from devtools.stack import Stack, default_rasa_workers, embedded_redis_password, rasa_tracker_env
 
 
 def test_no_secret_appears_on_any_command_line(tmp_path: Path) -> None:
@@ -48,3 +48,22 @@ def test_rasa_gets_the_tracker_store_password_from_the_redis_url() -> None:
         "RASA_REDIS_PASSWORD": "p@ss",
     }
     assert rasa_tracker_env("redis://127.0.0.1:6379/0")["RASA_REDIS_PASSWORD"] == ""
+
+
+GIB = 2**30
+
+
+def test_rasa_runs_as_many_workers_as_asked(tmp_path: Path) -> None:
+    one = Stack(log_dir=tmp_path / "logs", redis_dir=tmp_path / "redis")
+    assert one.services["rasa"].env["SANIC_WORKERS"] == "1"
+    two = Stack(log_dir=tmp_path / "logs", redis_dir=tmp_path / "redis", rasa_workers=2)
+    assert two.services["rasa"].env["SANIC_WORKERS"] == "2"
+    # only Rasa: the action server and the desks are single processes
+    assert "SANIC_WORKERS" not in two.services["actions"].env
+
+
+def test_default_workers_follow_cores_and_memory() -> None:
+    assert default_rasa_workers(2, 24 * GIB) == 2  # this machine: one per core
+    assert default_rasa_workers(8, 4 * GIB) == 2  # 1.5 GB a model: memory caps it
+    assert default_rasa_workers(4, 1 * GIB) == 1  # never fewer than one
+    assert default_rasa_workers(None, 24 * GIB) == 1  # cores unknown

@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: help install chromium lock lint compliance validate train directory test test-unit test-integration test-stories soak audit evaluate nlu-inbox bench bench-verification run clean
+.PHONY: help install chromium lock lint compliance check-data validate try train directory test test-unit test-integration test-stories soak audit evaluate evaluate-compliance nlu-inbox bench bench-verification run clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -44,8 +44,14 @@ lint: install compliance  ## make compliance, then ruff, mypy and the import bou
 compliance: install  ## 话术质检: every bot response and desk line against the forbidden phrases (服务忌语)
 	$(BIN)/python -m compliance.lint
 
-validate: install  ## rasa data validate, failing on any warning
-	scripts/validate.sh
+check-data: install  ## Rasa's data validation (quiet), the compliance lint and the data checks (duplicates, competing examples, names, sizes, held-out sets); ~25 s, no training
+	$(BIN)/python -m scripts.check_data
+
+validate: check-data  ## The same as make check-data
+
+TEXT ?=
+try: train  ## Type messages to the trained bot: intent, FAQ topic, entities, what it answers (TEXT="…" for one)
+	$(BIN)/python -m scripts.try_bot $(if $(TEXT),--text "$(TEXT)")
 
 $(MODEL): $(BIN)/.installed $(MODEL_INPUTS)
 	scripts/train.sh
@@ -79,6 +85,9 @@ audit: train  ## Replays every attack of docs/security.md against the real stack
 
 evaluate: train  ## NLU cross-validation report (intent accuracy, macro F1, per-intent F1, fallback sweep)
 	$(BIN)/python scripts/evaluate.py
+
+evaluate-compliance: install  ## 话术质检 rules + learned checker: cross-validation, blind sets, false alarms; targets met or not
+	$(BIN)/python -m scripts.evaluate_compliance
 
 nlu-inbox: install  ## The visitors' messages the bot was unsure of, from make run's Redis (or REDIS_URL), to label: var/nlu_inbox.yml
 	$(BIN)/python -m scripts.nlu_inbox

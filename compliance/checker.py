@@ -3,13 +3,16 @@
 Matching follows jieba's words through the pipeline's `service_language` span ruler (one
 pattern per way of saying a forbidden phrase, compliance/inventory.yml), then each rule's
 conditions: a neighbouring word that makes the match acceptable, where in the sentence it must
-stand, and whether quoted words count.
+stand, and whether quoted words count. `check` reports every rule's matches, context-dependent
+rules' (`context: model`) included: whether those hold a line is compliance/screening.py's
+decision, with the learned checker.
 """
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, Iterable, List, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Literal, Set, Tuple
 
+from compliance.classifier import Feature
 from compliance.inventory import Inventory, Rule
 from compliance.pipeline import RULES, default_inventory, get_nlp
 
@@ -20,6 +23,8 @@ if TYPE_CHECKING:
 SENTENCE_END = frozenset("。!?!?…~;;")
 OPENING_QUOTES = frozenset("「『“‘")
 CLOSING_QUOTES = frozenset("」』”’")
+
+Source = Literal["rule", "classifier"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,12 @@ class Violation:
         end: character offset just after `matched`.
         seed: the seed file the forbidden wording comes from (`000`..`004`).
         suggestion: what to say instead.
+        category_id: the category's id (`vague`, ...).
+        source: `rule` (an inventory rule matched `matched`) or `classifier` (the learned
+            checker, compliance/classifier.py: `matched` is its strongest feature in the text).
+        confidence: the classifier's 1 - P(ok); for a rule, None, or the classifier's score
+            when the rule is context-dependent and the classifier agreed (screening.py).
+        features: the classifier's features that weighed most, strongest first.
     """
 
     rule: str
@@ -45,9 +56,38 @@ class Violation:
     end: int
     seed: str
     suggestion: str
+    category_id: str = ""
+    source: Source = "rule"
+    confidence: float | None = None
+    features: Tuple[Feature, ...] = ()
 
-    def to_json(self) -> Dict[str, str]:
-        """What the desk sends an agent whose message is held."""
+    @property
+    def why(self) -> str:
+        """Why the line is held, in Chinese: the matched words, or the classifier's reasons."""
+        if self.source == "rule":
+            if self.confidence is None:
+                return f"用了「{self.matched}」"
+            sure = f"{round(self.confidence * 100)}%"
+            return f"用了「{self.matched}」,模型也判断此句不合规(把握 {sure})"
+        reasons = "".join(f"「{f.text}」" for f in self.features)
+        confidence = f"{round((self.confidence or 0.0) * 100)}%"
+        return f"模型判断为{self.category}(把握 {confidence}),依据{reasons}"
+
+    def to_json(self) -> Dict[str, Any]:
+        """What the desk sends an agent whose message is held: the first six fields as before,
+        then the category id, the source, and `why` (the reason as a sentence, and the matched
+        span, with the classifier's confidence for a context-dependent rule; or the classifier's
+        confidence and strongest features)."""
+        why: Dict[str, Any] = {"text": self.why}
+        if self.source == "rule":
+            why.update(span=self.matched, start=self.start, end=self.end)
+            if self.confidence is not None:
+                why.update(confidence=round(self.confidence, 3))
+        else:
+            why.update(
+                confidence=round(self.confidence or 0.0, 3),
+                features=[f.to_json() for f in self.features],
+            )
         return {
             "rule": self.rule,
             "name": self.name,
@@ -55,6 +95,9 @@ class Violation:
             "matched": self.matched,
             "suggestion": self.suggestion,
             "seed": self.seed,
+            "category_id": self.category_id,
+            "source": self.source,
+            "why": why,
         }
 
 
@@ -90,6 +133,11 @@ def _at_start(doc: "Doc", span: "Span") -> bool:
     return before is None or before.text in SENTENCE_END or before.text in "\n"
 
 
+def _opening(doc: "Doc", span: "Span") -> bool:
+    """First word of a sentence, and not the whole message: words follow it (「嗯,好的,……」)."""
+    return _at_start(doc, span) and not _whole(doc, span)
+
+
 def _at_end(doc: "Doc", span: "Span") -> bool:
     after = _after(doc, span)
     return after is None or after.text[0] in SENTENCE_END
@@ -111,6 +159,8 @@ def counts(rule: Rule, doc: "Doc", span: "Span") -> bool:
         return False
     if rule.position == "start":
         return _at_start(doc, span)
+    if rule.position == "opening":
+        return _opening(doc, span)
     if rule.position == "end":
         return _at_end(doc, span)
     if rule.position == "whole":
@@ -155,6 +205,7 @@ class Checker:
                         end=span.end_char,
                         seed=rule.seed,
                         suggestion=rule.suggestion,
+                        category_id=rule.category_id,
                     )
                 )
         return violations

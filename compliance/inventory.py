@@ -3,8 +3,15 @@
 Every rule quotes the seed that forbids its wording and the wording to use instead, and lists
 its patterns as word sequences (jieba words, `a|b` for alternatives, a trailing `?` for an
 optional word) or raw spaCy token patterns (docs/compliance.md describes the format).
+
+A rule is `exact` (its match holds a line) or, with `context: model`, context-dependent: its
+words have an acceptable sense too (「长时间不登录可能会冻结账户」 warns; 「线上没办法改,我帮您联系
+快递员」 offers another way), so a match holds a line only when the learned checker also judges
+the line not compliant (compliance/screening.py). Such a rule says `why` in one line and lists
+`acceptable` examples: sentences it matches that must be sent.
 """
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Literal, Tuple, cast
@@ -13,9 +20,11 @@ import yaml
 
 INVENTORY_PATH = Path(__file__).with_name("inventory.yml")
 SEEDS = ("000", "001", "002", "003", "004")
-POSITIONS = ("anywhere", "start", "end", "whole")
+POSITIONS = ("anywhere", "start", "opening", "end", "whole")
+CONTEXTS = ("exact", "model")
 
-Position = Literal["anywhere", "start", "end", "whole"]
+Position = Literal["anywhere", "start", "opening", "end", "whole"]
+Context = Literal["exact", "model"]
 TokenPattern = Dict[str, Any]
 
 
@@ -45,10 +54,18 @@ class Rule:
         patterns: spaCy token patterns, one per way of saying it.
         unless_before: words that, right before a match, make it acceptable.
         unless_after: words that, right after a match, make it acceptable.
-        position: where in a sentence the match counts (`end`: only punctuation follows).
+        position: where in a sentence the match counts (`start`: first word of a sentence;
+            `opening`: the same, with more words after it in the message; `end`: only
+            punctuation follows; `whole`: the whole message).
         skip_quoted: matches inside 「」 or “” quote someone else and are not counted.
-        positive: example sentences the rule must catch.
+        positive: example sentences the rule must catch (and, for a context rule, the
+            learned checker must hold).
         negative: compliant example sentences no rule may catch.
+        category_id: the category's id (`vague`, ...).
+        context: `exact` (a match holds the line) or `model` (a match holds it only when the
+            learned checker also judges the line not compliant).
+        why: for a context rule, why its words cannot tell the senses apart (one line).
+        acceptable: for a context rule, compliant sentences it matches that must be sent.
     """
 
     id: str
@@ -64,19 +81,42 @@ class Rule:
     skip_quoted: bool
     positive: Tuple[str, ...]
     negative: Tuple[str, ...]
+    category_id: str = ""
+    context: Context = "exact"
+    why: str = ""
+    acceptable: Tuple[str, ...] = ()
 
     @property
     def seed(self) -> str:
         """The seed file whose forbidden wording the rule comes from first."""
         return self.forbidden[0].seed
 
+    @property
+    def needs_context(self) -> bool:
+        """Whether a match holds a line only with the learned checker's agreement."""
+        return self.context == "model"
+
 
 @dataclass(frozen=True)
 class Inventory:
-    """Every rule, and the words the segmenter must keep whole for them."""
+    """Every rule, the words the segmenter must keep whole for them, the categories (id →
+    Chinese label) and what to say instead per category (for the learned checker's warnings)."""
 
     rules: Tuple[Rule, ...]
     words: Tuple[str, ...]
+    categories: Dict[str, str] = dataclasses.field(default_factory=dict)
+    suggestions: Dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def category_seed(self, category_id: str) -> str:
+        """The seed of the category's first rule: where its forbidden wording comes from."""
+        return next(rule.seed for rule in self.rules if rule.category_id == category_id)
+
+    def category_suggestion(self, category_id: str) -> str:
+        """What to say instead of the category's wording (its first rule's when the inventory
+        has no `suggestions`)."""
+        if category_id in self.suggestions:
+            return self.suggestions[category_id]
+        return next(r.suggestion for r in self.rules if r.category_id == category_id)
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id; KeyError if there is none."""
@@ -145,6 +185,17 @@ def _rule(raw: Any, categories: Dict[str, str]) -> Rule:
     examples = raw.get("examples")
     if not isinstance(examples, dict):
         raise InventoryError(f"{rule_id}: `examples` needs `positive` and `negative`")
+    context = raw.get("context", "exact")
+    if context not in CONTEXTS:
+        raise InventoryError(f"{rule_id}: context must be one of {CONTEXTS}")
+    why = raw.get("why", "")
+    if context == "model" and (not isinstance(why, str) or not why.strip() or "\n" in why.strip()):
+        raise InventoryError(f"{rule_id}: a `context: model` rule says `why` in one line")
+    if context == "exact" and (why or examples.get("acceptable")):
+        raise InventoryError(f"{rule_id}: `why` and `acceptable` are for `context: model` rules")
+    acceptable = _strings(
+        rule_id, examples.get("acceptable"), "acceptable", required=context == "model"
+    )
     return Rule(
         id=rule_id,
         name=raw["name"],
@@ -159,6 +210,10 @@ def _rule(raw: Any, categories: Dict[str, str]) -> Rule:
         skip_quoted=bool(raw.get("skip_quoted", False)),
         positive=_strings(rule_id, examples.get("positive"), "positive", required=True),
         negative=_strings(rule_id, examples.get("negative"), "negative", required=True),
+        category_id=raw["category"],
+        context=cast(Context, context),
+        why=why.strip() if isinstance(why, str) else "",
+        acceptable=acceptable,
     )
 
 
@@ -182,7 +237,20 @@ def parse_inventory(data: Any) -> Inventory:
     duplicated = sorted({i for i in ids if ids.count(i) > 1})
     if duplicated:
         raise InventoryError(f"duplicated rule ids: {duplicated}")
-    return Inventory(rules=tuple(rules), words=tuple(words))
+    suggestions = data.get("suggestions") or {}  # optional: then the category's first rule's
+    if not isinstance(suggestions, dict) or (suggestions and set(suggestions) != set(categories)):
+        raise InventoryError("`suggestions` maps every category id to the wording to use instead")
+    if not all(isinstance(v, str) and v for v in suggestions.values()):
+        raise InventoryError("every `suggestions` entry is a non-empty string")
+    unused = sorted(set(categories) - {rule.category_id for rule in rules})
+    if unused:
+        raise InventoryError(f"categories without a rule: {unused}")
+    return Inventory(
+        rules=tuple(rules),
+        words=tuple(words),
+        categories=dict(categories),
+        suggestions=dict(suggestions),
+    )
 
 
 def load_inventory(path: Path = INVENTORY_PATH) -> Inventory:

@@ -1,4 +1,5 @@
-"""The compliance lint: every bot response and every line of the desk against the inventory.
+"""The compliance lint: every bot response and every line of the desk against the inventory's
+rules and the learned checker (compliance/screening.py).
 
     python -m compliance.lint [domain.yml ...] [--phrases desk/phrases.yml | --no-phrases]
 
@@ -17,7 +18,8 @@ from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 import yaml
 
-from compliance.checker import Violation, check
+from compliance.checker import Violation
+from compliance.screening import screen
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DOMAIN = ROOT / "domain.yml"
@@ -37,7 +39,8 @@ class Finding:
     def __str__(self) -> str:
         v = self.violation
         where = f"{self.path}: {self.where}"
-        return f'{where}: "{v.matched}" ({v.category}, seed {v.seed}) → {v.suggestion}'
+        line = f'{where}: "{v.matched}" ({v.category}, seed {v.seed}) → {v.suggestion}'
+        return line if v.source == "rule" else f"{line} [{v.why}]"
 
 
 def domain_texts(domain: Dict[str, Any]) -> Iterator[Named]:
@@ -77,7 +80,7 @@ def findings(
     """How many texts the file has, and the violations in them."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     named = list(texts(data))
-    found = [Finding(shown_as, where, v) for where, text in named for v in check(text)]
+    found = [Finding(shown_as, where, v) for where, text in named for v in screen(text)]
     return len(named), found
 
 

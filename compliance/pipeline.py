@@ -134,3 +134,11 @@ def get_nlp() -> "Language":
     """The process's pipeline for compliance/inventory.yml, built on the first call."""
     with _LOCK:
         return _default_nlp()
+
+
+def segment(text: str) -> List[str]:
+    """jieba's words for `text`, as the pipeline segments it (the bot's user dictionary and the
+    inventory's words included): the learned checker's word features."""
+    tokenizer: Any = get_nlp().tokenizer  # spaCy's ChineseTokenizer; build_nlp set jieba_seg
+    segmenter = cast(Segmenter, tokenizer.jieba_seg)
+    return list(segmenter.cut(text))

@@ -9,9 +9,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from common.redis_connection import connect
-from compliance.checker import default_checker
+from compliance.screening import default_screen
 from desk import sockets
-from desk.blueprints import agent_api, followup_api, health, pages, rasa_callback
+from desk.blueprints import agent_api, followup_api, health, pages, qc_api, rasa_callback
 from desk.errors import DeskError
 from desk.phrases import load_phrases
 from desk.rasa_client import RasaClient
@@ -48,7 +48,8 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
     )
     sio.attach(app, socketio_path="socket.io")
     sockets.register(sio, lambda: app.ctx.desk)
-    for blueprint in (pages.bp, health.bp, rasa_callback.bp, agent_api.bp, followup_api.bp):
+    blueprints = (pages.bp, health.bp, rasa_callback.bp, agent_api.bp, followup_api.bp, qc_api.bp)
+    for blueprint in blueprints:
         app.blueprint(blueprint)
 
     async def desk_error(_: Request, error: DeskError) -> HTTPResponse:
@@ -61,9 +62,10 @@ def create_app(settings: DeskSettings | None = None) -> Sanic:
         await rasa.open()
         store = DeskStore(redis, visitor_ttl_seconds=settings.visitor_session_days * 86400)
         phrases = load_phrases(settings.domain_path, settings.company_name)
-        # The service-language checker and the masking share one spaCy pipeline (~3 s to build):
-        # built now, off the event loop, rather than on the first agent message or queue view.
-        await asyncio.get_running_loop().run_in_executor(None, default_checker)
+        # The service-language checker and the masking share one spaCy pipeline (~3 s to build),
+        # and the learned checker loads beside it (cached fit, or ~2 s to fit on a fresh clone):
+        # both now, off the event loop, rather than on the first agent message or queue view.
+        await asyncio.get_running_loop().run_in_executor(None, default_screen)
         app.ctx.redis = redis
         app.ctx.desk = Desk(settings, store, rasa, sio, phrases)
         if not sio.manager_initialized:  # listen to other instances' emits from the start

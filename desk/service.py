@@ -6,8 +6,9 @@ the agent. Waiting, idle visitors and slow agents are in desk/waiting.py, 留言
 desk/messages.py, ratings in desk/ratings.py.
 Only the agent assigned to a conversation sees its phone, ID and account numbers in full; the
 queue and a queued conversation show them masked (`masked_ticket`, `masked_transcript`).
-An agent's line with a forbidden phrase (服务忌语, compliance/inventory.yml) is held with a
-warning unless the agent sends it anyway; both are counted per agent and day (the agents' report
+An agent's line with a forbidden phrase (服务忌语: an inventory rule, compliance/inventory.yml, or
+the learned checker, compliance/classifier.py) is held with a warning unless the agent sends it
+anyway; both are counted per agent and day (the agents' report
 of those counts is desk/compliance_report.py).
 """
 
@@ -29,8 +30,8 @@ from common.contract import (
 from common.handoff import parse_reason, parse_verification
 from common.records import Entry, Ticket
 from compliance.checker import Violation
-from compliance.checker import check as check_service_language
 from compliance.masking import mask_personal_numbers
+from compliance.screening import screen as check_service_language
 from desk.compliance_report import compliance_day
 from desk.delivery import LEASE_MS, RasaDelivery, with_delivery_id
 from desk.errors import DeskError
@@ -42,6 +43,8 @@ from desk.phrases import Phrases
 from desk.presence import RENEW_SECONDS, ConsoleRegistry, VisitorSockets, watch_logins
 from desk.rasa_client import RasaClient
 from desk.ratings import BOT, Ratings
+from desk.scorecard_store import RedisScorecardStore
+from desk.scorecards import Scorecards
 from desk.settings import DeskSettings
 from desk.store import Agent, Bucket, ComplianceKind, DeskStore, P
 from desk.timers import TimerLoop, Timers
@@ -250,6 +253,7 @@ class Desk:
         self.waiting = Waiting(self, settings.working_hours(), timers)
         self.ratings = Ratings(self, self.waiting.store)
         self.messages: Messages = Messages(self, self.waiting.store)
+        self.scorecards = Scorecards(RedisScorecardStore(store.redis), store, settings, clock)
         self.timer_loop = TimerLoop(
             timers,
             {
@@ -317,6 +321,9 @@ class Desk:
             position = await self.waiting.store.position(change.conversation_id)
             if position is not None:
                 await self.waiting.tell_position(change.conversation_id, position, "queued")
+
+        # 质检评分 (desk/scorecards.py): after `closed`, so the card sees the closing line.
+        on(Event.CLOSE)(self.scorecards.closed)
 
     def start(self) -> None:
         """Starts delivering inboxes, firing timers and keeping consoles counted."""
@@ -705,7 +712,7 @@ class Desk:
         await self._owned(conversation_id, agent)
         text = checked_text(text, self.settings.max_message_chars, self.phrases)
         violations = self.check(text)
-        now = time.time()
+        now = self.clock()  # the desk's clock, as on every other line (the scorecard's times)
         if violations and not force:
             await self._count(agent, "warnings", now)
             logger.info(
@@ -715,16 +722,16 @@ class Desk:
                 ",".join(v.rule for v in violations),
             )
             return {"held": True, "violations": [v.to_json() for v in violations]}
-        entry = await self.say_to_visitor(
-            conversation_id,
-            {
-                "from": "agent",
-                "ts": now,
-                "text": text,
-                "agent_id": agent.agent_id,
-                "agent_name": agent.name,
-            },
-        )
+        line: Entry = {
+            "from": "agent",
+            "ts": now,
+            "text": text,
+            "agent_id": agent.agent_id,
+            "agent_name": agent.name,
+        }
+        if violations:  # sent anyway: marked in the transcript, for the 质检 scorecard
+            line["forced"] = True
+        entry = await self.say_to_visitor(conversation_id, line)
         await self.waiting.agent_spoke(conversation_id)
         if not violations:
             return {"entry": entry}
@@ -774,5 +781,9 @@ class Desk:
             raise DeskError("forbidden", "该会话不由您接待", 403)
         events = mirror_events(await self.store.transcript(conversation_id, start))
         await self.delivery.enqueue(conversation_id, {"kind": "resume", "events": events})
-        await self.lifecycle.changed(Change(conversation_id, event, State.AGENT, agent.agent_id))
+        # Where the agent's stretch began and when it ended: the scorecard judges that stretch.
+        detail = {"start": start, "at": self.clock()}
+        await self.lifecycle.changed(
+            Change(conversation_id, event, State.AGENT, agent.agent_id, detail)
+        )
         logger.info("%s conversation=%s agent=%s", event.value, conversation_id, agent.agent_id)

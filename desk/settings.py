@@ -152,6 +152,18 @@ class DeskSettings(SharedSettings):
     rating_days: int = setting(
         30, "DESK_RATING_DAYS", "days of satisfaction ratings the console summarises", gt=0
     )
+    qc_first_response_seconds: float = setting(
+        30.0,
+        "DESK_QC_FIRST_RESPONSE_SECONDS",
+        "质检评分: the agent's first line after accepting, at most this late (seed 004)",
+        gt=0,
+    )
+    qc_silence_seconds: float = setting(
+        60.0,
+        "DESK_QC_SILENCE_SECONDS",
+        "质检评分: the longest a visitor may wait for the agent's next line (seed 001)",
+        gt=0,
+    )
 
     @validator("rasa_url")
     def _no_trailing_slash(cls, url: str) -> str:  # noqa: N805

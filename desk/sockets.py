@@ -8,10 +8,11 @@ address, taken once at `connect`, goes to Rasa with each of their messages (`cli
 
 import ipaddress
 import logging
-from typing import Any, Callable, Collection, Dict
+from typing import Any, Callable, Collection, Dict, List
 
 import socketio
 
+from common.records import Entry
 from desk.errors import DeskError
 from desk.service import AGENTS, AGENTS_ROOM, VISITORS, Desk, agent_room, visitor_room
 from desk.store import Agent
@@ -68,6 +69,12 @@ def client_ip(
     return peer
 
 
+def visitor_history(entries: List[Entry]) -> List[Dict[str, Any]]:
+    """The transcript as the visitor's page gets it: whether an agent's line was sent despite
+    a warning (`forced`) is the desk's business, not the visitor's."""
+    return [{k: v for k, v in entry.items() if k != "forced"} for entry in entries]
+
+
 def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
     """Attaches the visitor and agent handlers to `sio`; `get_desk` gives the running desk."""
 
@@ -108,7 +115,7 @@ def register(sio: socketio.AsyncServer, get_desk: Callable[[], Desk]) -> None:
             await desk.visitor_disconnected(sid)  # a socket counts for one conversation
             await desk.visitor_connected(session["conversation_id"], sid)
         await sio.emit("session_confirm", session["token"], to=sid, namespace=VISITORS)
-        history = await desk.store.transcript(session["conversation_id"])
+        history = visitor_history(await desk.store.transcript(session["conversation_id"]))
         await sio.emit(
             "history",
             {"conversation_id": session["conversation_id"], "messages": history},

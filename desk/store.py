@@ -18,7 +18,8 @@ Keys (prefix `desk:`):
 | `pending` | set | conversation ids whose inbox is not empty |
 | `lease:{id}` | string | the desk instance draining that inbox (expires) |
 | `sending:{id}` | string | the id of the inbox item being sent to Rasa, until Rasa confirmed it |
-| `agent:{id}` | hash | `name`, `password_hash`, `capacity` |
+| `agent:{id}` | hash | `name`, `password_hash`, `capacity`, `supervisor` (`1`: sees every |
+| | | agent's 质检 scorecards; `python -m desk.agents supervisor`) |
 | `presence` | hash | agent id → online, busy or offline |
 | `agent_convs:{id}` | set | conversation ids an agent owns |
 | `session:{digest}` | string | the agent id of a console login (expires); the key has the |
@@ -31,6 +32,7 @@ Keys (prefix `desk:`):
 | `stats:{day}` | hash | `left_queued`, `left_agent`: visitors who left while waiting or served |
 | `consoles:{agent}` | sorted set | live console sockets of an agent (desk/presence.py) |
 | `visitors:{id}` | sorted set | live chat sockets of a conversation (desk/presence.py) |
+| `qc:*` | | 质检 scorecards and their indexes by day and agent (desk/scorecard_store.py) |
 
 Service-language compliance (docs/compliance.md): `warnings` counts an agent's messages held for
 a forbidden phrase, `forced` those sent anyway; a day's hash expires `DESK_COMPLIANCE_KEEP_DAYS`
@@ -73,6 +75,7 @@ class Agent:
     capacity: int
     status: str
     active: int
+    supervisor: bool = False  # sees every agent's 质检 scorecards, not only their own
 
     def to_json(self) -> Dict[str, Any]:
         return {
@@ -81,6 +84,7 @@ class Agent:
             "capacity": self.capacity,
             "status": self.status,
             "active": self.active,
+            "supervisor": self.supervisor,
         }
 
 
@@ -504,9 +508,9 @@ class DeskStore:
         return await self.redis.hget(f"{P}agent:{agent_id}", "password_hash")
 
     async def agent(self, agent_id: str) -> Agent | None:
-        (name, capacity), status, active = await self._pipelined(
+        (name, capacity, supervisor), status, active = await self._pipelined(
             lambda pipe: (
-                pipe.hmget(f"{P}agent:{agent_id}", ["name", "capacity"]),
+                pipe.hmget(f"{P}agent:{agent_id}", ["name", "capacity", "supervisor"]),
                 pipe.hget(f"{P}presence", agent_id),
                 pipe.scard(f"{P}agent_convs:{agent_id}"),
             ),
@@ -514,7 +518,24 @@ class DeskStore:
         )
         if name is None:
             return None
-        return Agent(agent_id, name, int(capacity), status or "offline", int(active))
+        return Agent(
+            agent_id, name, int(capacity), status or "offline", int(active), supervisor == "1"
+        )
+
+    async def set_supervisor(self, agent_id: str, on: bool) -> bool:
+        """Marks the agent a supervisor or not; False if there is no such agent."""
+        key = f"{P}agent:{agent_id}"
+        if not await self.redis.exists(key):
+            return False
+        await self.redis.hset(key, "supervisor", "1" if on else "0")
+        return True
+
+    async def agent_ids(self) -> List[str]:
+        """Every agent's 工号, sorted."""
+        prefix = f"{P}agent:"
+        return sorted(
+            [key[len(prefix) :] async for key in self.redis.scan_iter(match=f"{prefix}*")]
+        )
 
     async def set_presence(self, agent_id: str, status: Presence) -> None:
         await self.redis.hset(f"{P}presence", agent_id, status)

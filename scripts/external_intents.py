@@ -4,7 +4,7 @@ The desk sends them through `POST /conversations/{id}/trigger_intent` (docs/hand
 have no NLU examples by design, so that nothing a visitor types is ever classified as one.
 `rasa data validate` (3.6) warns "The intent ... is listed in the domain file, but is not found
 in the NLU training data" for each: `EXTERNAL_` is only a naming convention in Rasa's docs, its
-validator has no notion of it. scripts/validate.sh allows exactly that warning for these intents
+validator has no notion of it. scripts/check_data.py allows exactly that warning for these intents
 (not "not used in any story or rule", which still fails).
 """
 

@@ -3,7 +3,7 @@
 `rasa data validate` (3.6) warns "The utterance ... is not used in any story or rule" for a
 form's questions (`utter_ask_<slot>`, asked by the form itself) and for responses a custom
 action sends (`dispatcher.utter_message(response="utter_...")`, or a name a plain function
-chooses, like actions/handoff.py's `handoff_response`). scripts/validate.sh allows exactly
+chooses, like actions/handoff.py's `handoff_response`). scripts/check_data.py allows exactly
 these, found here from domain.yml and the response names quoted in actions/, and fails on every
 other warning.
 """

@@ -168,16 +168,39 @@ window.DeskView = (function () {
     return row;
   }
 
-  // A held reply's violation: li.violation[data-rule] > .matched + .rule + .category + .seed +
-  // .suggestion ("建议:" and the wording to use instead).
+  // A held reply's violation: li.violation[data-rule][data-source] > .head (.category, the
+  // Chinese category as a tag; .matched and the rule's name for a rule, 模型识别 for the
+  // learned checker; .seed) + .why ("原因:" the matched words, or the learned checker's
+  // strongest features (.feature) and its confidence) + .suggestion ("建议:" and the wording
+  // to use instead). A desk that sends no `why` gets no reason line.
   function violationItem(v) {
-    var li = el("li", "violation");
+    var learned = v.source === "classifier";
+    var li = el("li", "violation" + (learned ? " learned" : ""));
     li.dataset.rule = v.rule || "";
-    li.appendChild(el("span", "matched", "「" + (v.matched || "") + "」"));
-    li.appendChild(el("span", "rule", v.name || v.rule));
-    li.appendChild(el("span", "category", v.category));
-    if (v.seed) li.appendChild(el("span", "seed", "依据规范 " + v.seed));
-    li.appendChild(el("div", "suggestion", "建议:" + (v.suggestion || "")));
+    li.dataset.source = learned ? "classifier" : "rule";
+    var head = li.appendChild(el("div", "head"));
+    head.appendChild(el("span", "category", v.category));
+    if (!learned) head.appendChild(el("span", "matched", "「" + (v.matched || "") + "」"));
+    head.appendChild(el("span", "rule", learned ? "模型识别" : v.name || v.rule));
+    if (v.seed) head.appendChild(el("span", "seed", "依据规范 " + v.seed));
+    var why = v.why && typeof v.why === "object" ? v.why : null;
+    if (why) {
+      var reason = li.appendChild(el("div", "why"));
+      reason.appendChild(el("span", "label", "原因:"));
+      if (learned) {
+        reason.appendChild(el("span", "", "与这些说法最相关"));
+        (Array.isArray(why.features) ? why.features : []).forEach(function (f) {
+          if (f && f.text) reason.appendChild(el("span", "feature", f.text));
+        });
+        var sure = Math.round((Number(why.confidence) || 0) * 100);
+        reason.appendChild(el("span", "confidence", "模型把握 " + sure + "%"));
+      } else {
+        reason.appendChild(el("span", "", "用了「" + (why.span || v.matched || "") + "」"));
+      }
+    }
+    var suggestion = li.appendChild(el("div", "suggestion"));
+    suggestion.appendChild(el("span", "label", "建议:"));
+    suggestion.appendChild(document.createTextNode(v.suggestion || ""));
     return li;
   }
 

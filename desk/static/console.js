@@ -83,6 +83,11 @@
     connectSocket();
     loadQueue(); loadConversations(); loadCanned(); loadCompliance(); loadMessages(); loadRatings();
     loadHours();
+    // The 质检 view (console-qc.js): same login, same API helper.
+    window.DeskQC.start({
+      api: api, fail: fail, agent: state.agent,
+      token: function () { return state.token; }, expired: sessionExpired,
+    });
     state.timer = setInterval(tick, 1000);
     state.complianceTimer = setInterval(function () { loadCompliance(); loadRatings(); loadHours(); }, 60000);
   }
@@ -95,6 +100,7 @@
     if (socket) { socket.off(); socket.disconnect(); }
     clearInterval(state.timer);
     clearInterval(state.complianceTimer);
+    window.DeskQC.stop();
     hideWarning();
     Object.assign(state, {
       token: null, agent: null, tickets: [], convs: new Map(), current: null,
@@ -615,6 +621,7 @@
     try {
       await api("POST", convPath(id, action));
       endConversation(id, message);
+      if (action === "close") window.DeskQC.changed(); // its scorecard is stored by now
     } catch (err) {
       if (err.code === "confirm_first" && state.current === id) armClose(null);
       fail(err);

@@ -32,6 +32,7 @@ def test_possibly_as_a_word_is_vague_with_its_place_seed_and_suggestion() -> Non
             end=4,
             seed="000",
             suggestion=rule.suggestion,
+            category_id="vague",
         )
     ]
 

@@ -74,6 +74,9 @@ def test_a_violation_carries_the_rule_its_seed_and_the_suggestion() -> None:
         "matched": "去投诉好了",
         "suggestion": rule.suggestion,
         "seed": "000",
+        "category_id": "provoking",
+        "source": "rule",
+        "why": {"text": "用了「去投诉好了」", "span": "去投诉好了", "start": 1, "end": 6},
     }
     assert rule.forbidden[0].quote == "你去投诉好了"
 

@@ -8,7 +8,8 @@ from unittest.mock import AsyncMock, MagicMock
 
 import pytest
 
-from compliance.checker import check
+from compliance.pipeline import default_inventory
+from compliance.screening import screen
 from desk.compliance_report import compliance_day
 from desk.errors import DeskError
 from desk.phrases import Phrases, load_phrases
@@ -368,7 +369,7 @@ def compliance_desk(phrases: Phrases) -> Tuple[Desk, ComplianceStore, Emitted]:
 def test_a_line_with_a_forbidden_phrase_is_held_and_counted(phrases: Phrases) -> None:
     desk, store, sio = compliance_desk(phrases)
     answer = asyncio.run(desk.agent_message("c1", AGENT, "这个可能要等"))
-    assert answer == {"held": True, "violations": [v.to_json() for v in check("这个可能要等")]}
+    assert answer == {"held": True, "violations": [v.to_json() for v in screen("这个可能要等")]}
     assert answer["violations"][0]["rule"] == "vague_possibly"
     assert (store.lines, sio.events, store.forced) == ([], [], [])
     today = compliance_day(time.time(), 8)
@@ -395,6 +396,25 @@ def test_a_held_line_sent_anyway_reaches_the_visitor_and_is_recorded(phrases: Ph
         "rules": ["vague_possibly"],
         "matched": ["可能"],
     }
+
+
+def test_a_paraphrase_no_rule_matches_is_held_by_the_learned_checker(phrases: Phrases) -> None:
+    desk, store, sio = compliance_desk(phrases)
+    answer = asyncio.run(desk.agent_message("c1", AGENT, "这个问题我们不负责"))
+    [violation] = answer["violations"]
+    assert answer["held"] is True
+    assert (violation["rule"], violation["category"], violation["source"]) == (
+        "learned_blame",
+        "推卸责任",
+        "classifier",
+    )
+    assert violation["suggestion"] == default_inventory().suggestions["blame"]
+    assert violation["why"]["features"][0]["text"] in "这个问题我们不负责"
+    assert (store.lines, sio.events, [kind for _, _, kind, _ in store.counted]) == (
+        [],
+        [],
+        ["warnings"],
+    )
 
 
 def test_a_compliant_line_is_sent_and_nothing_is_counted(phrases: Phrases) -> None:

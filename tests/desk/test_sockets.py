@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from desk.sockets import client_ip, peer_address
+from desk.sockets import client_ip, peer_address, visitor_history
 
 PROXY = ("127.0.0.1", "10.0.0.2")
 
@@ -45,3 +45,10 @@ def test_the_peer_is_the_sanic_requests_not_engineios_fixed_remote_addr() -> Non
     assert peer_address({"REMOTE_ADDR": "127.0.0.1", "sanic.request": request}) == "198.51.100.4"
     assert peer_address({"REMOTE_ADDR": "198.51.100.5"}) == "198.51.100.5"
     assert peer_address({}) == ""
+
+
+def test_the_visitors_history_does_not_say_a_line_was_sent_despite_a_warning() -> None:
+    line = {"seq": 5, "from": "agent", "ts": 1.0, "text": "你好", "agent_id": "1", "forced": True}
+    assert visitor_history([line]) == [
+        {"seq": 5, "from": "agent", "ts": 1.0, "text": "你好", "agent_id": "1"}
+    ]

@@ -148,6 +148,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, crm: StandInCrm) -> Iterator
             "DESK_TRUSTED_PROXIES": "127.0.0.1",
             "DIRECTORY_URL": crm.base_url,
             "DIRECTORY_TOKEN": CRM_TOKEN,
+            # 质检评分's time limits, wide enough for a browser test on a busy machine: the QC
+            # tests pick failing items that do not depend on the machine's speed.
+            "DESK_QC_FIRST_RESPONSE_SECONDS": "300",
+            "DESK_QC_SILENCE_SECONDS": "300",
         },
         AGENTS,
         capacity=2,

@@ -6,6 +6,7 @@ keeps the text to edit and send again.
 """
 
 import re
+from pathlib import Path
 from typing import Callable, Iterator, List, Tuple, TypeAlias
 
 import pytest
@@ -13,6 +14,8 @@ import redis
 from playwright.sync_api import Page, expect
 
 from compliance.checker import default_checker
+from compliance.pipeline import default_inventory
+from compliance.screening import screen
 from desk.phrases import Phrases
 from devtools.stack import Stack
 from tests.integration.conftest import AGENTS, OpenPage, console_online, release
@@ -23,6 +26,8 @@ pytestmark = pytest.mark.integration
 Store: TypeAlias = "redis.Redis[str]"
 AGENT = "2002"
 FORBIDDEN = "这个可能要等"  # 「可能」: vague language (seed 000)
+PARAPHRASE = "这个问题我们不负责"  # 推卸责任 reworded: no rule matches it, the classifier does
+SHOTS = Path("/tmp/shots")  # the held warning at 1366×768, to look at
 
 
 @pytest.fixture
@@ -109,6 +114,60 @@ def test_the_console_warns_names_the_rule_and_sends_anyway(
         [FORBIDDEN, "您好,请稍等"]
     )
     expect_totals(agent, warnings + 2, forced + 1)
+    agent.click("#close")
+    expect(visitor.locator("#messages .msg .text").last).to_have_text(phrases.anything_else)
+    agent.click("#close")
+    expect(visitor.locator("#messages .msg[data-from=system] .text").last).to_have_text(
+        phrases.say("rating_request")
+    )
+
+
+def test_a_paraphrase_is_held_with_its_category_reason_and_suggestion(
+    stack: Stack,
+    open_page: OpenPage,
+    console: Page,
+    store: Store,
+    text: Callable[[str], str],
+    phrases: Phrases,
+) -> None:
+    agent = console
+    agent.set_viewport_size({"width": 1366, "height": 768})
+    visitor = open_chat(open_page, stack.desk_urls[1], text)
+    say(visitor, "转人工")
+    expect(visitor.locator("#messages .msg[data-from=system] .text").last).to_contain_text("排在第")
+    cid = conversation_id(visitor, store)
+    agent.locator(f'#queue .ticket[data-conversation-id="{cid}"] button.accept').click()
+    joined = phrases.say("agent_joined", agent_id=AGENT, agent_name=AGENTS[AGENT])
+    expect(visitor.locator("#messages .msg .text").last).to_have_text(joined)
+
+    # Held by the learned checker: the Chinese category, the reason, the category's suggestion.
+    agent.fill("#reply", PARAPHRASE)
+    agent.click("#reply-send")
+    warning = agent.locator("#compliance-warning")
+    expect(warning).to_be_visible()
+    item = warning.locator('li.violation[data-rule="learned_blame"]')
+    expect(item).to_have_attribute("data-source", "classifier")
+    expect(item.locator(".category")).to_have_text("推卸责任")
+    expect(item.locator(".rule")).to_have_text("模型识别")
+    [violation] = screen(PARAPHRASE)  # the desk's model: the same cached fit
+    expect(item.locator(".why .feature")).to_have_text([f.text for f in violation.features])
+    expect(item.locator(".why .confidence")).to_have_text(re.compile(r"^模型把握 \d+%$"))
+    suggestion = default_inventory().suggestions["blame"]
+    expect(item.locator(".suggestion")).to_have_text("建议:" + suggestion)
+    expect(agent.locator("#reply")).to_have_value(PARAPHRASE)
+    assert warning.bounding_box() is not None
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    agent.screenshot(path=str(SHOTS / "held.png"))
+    visitor.wait_for_timeout(1000)
+    assert agent_lines_seen(visitor) == []
+
+    # Edited to the suggested wording: it goes through.
+    agent.click("#compliance-edit")
+    expect(warning).to_be_hidden()
+    edited = "很抱歉给您添麻烦了,这个问题我帮您联系商家处理,稍后给您回复。"
+    agent.fill("#reply", edited)
+    agent.click("#reply-send")
+    expect(visitor.locator("#messages .msg[data-from=agent] .text")).to_have_text([edited])
     agent.click("#close")
     expect(visitor.locator("#messages .msg .text").last).to_have_text(phrases.anything_else)
     agent.click("#close")

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Tuple, TypeAlias
 import pytest
 import redis
 
-from compliance.checker import check
+from compliance.screening import screen
 from desk.compliance_report import compliance_day
 from devtools.clients import AgentClient, Message, VisitorClient
 from devtools.stack import Stack
@@ -27,7 +27,7 @@ QUIET = 1.5  # seconds a visitor is watched for a line that must not come
 
 
 def held_answer(text: str) -> Dict[str, Any]:
-    return {"held": True, "violations": [v.to_json() for v in check(text)]}
+    return {"held": True, "violations": [v.to_json() for v in screen(text)]}
 
 
 def today(report: Message, agent_id: str, kind: str) -> int:

@@ -392,13 +392,19 @@ def open_page(browser: Browser) -> Iterator[OpenPage]:
         context.close()
 
 
-def console_online(open_page: OpenPage, url: str, agent_id: str, name: str) -> Page:
-    """An agent logged into the console at `url` (their name shown) and set online."""
+def console_login(open_page: OpenPage, url: str, agent_id: str, name: str) -> Page:
+    """An agent logged into the console at `url` (their name shown), not set online."""
     page = open_page(f"{url}/console")
     page.fill("#login-agent-id", agent_id)
     page.fill("#login-password", AGENT_PASSWORD)
     page.click("#login-submit")
     expect(page.locator("#agent-name")).to_have_text(name)
+    return page
+
+
+def console_online(open_page: OpenPage, url: str, agent_id: str, name: str) -> Page:
+    """An agent logged into the console at `url` (their name shown) and set online."""
+    page = console_login(open_page, url, agent_id, name)
     with page.expect_response("**/api/agent/presence") as answer:
         page.select_option("#presence", "online")
     assert answer.value.ok

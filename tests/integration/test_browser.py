@@ -87,6 +87,20 @@ def reply(agent: Page, message: str) -> None:
     expect(agent.locator("#reply")).to_have_value("")
 
 
+def accepted(
+    visitor: Page, agent: Page, store: Store, phrases: Phrases, agent_id: str, agent_name: str
+) -> str:
+    """The visitor asks for a person, the agent accepts the ticket in the console and the
+    visitor sees them join; returns the conversation id."""
+    say(visitor, "转人工")
+    expect(visitor.locator("#messages .msg[data-from=system] .text").last).to_contain_text("排在第")
+    cid = conversation_id(visitor, store)
+    agent.locator(f'#queue .ticket[data-conversation-id="{cid}"] button.accept').click()
+    joined = phrases.say("agent_joined", agent_id=agent_id, agent_name=agent_name)
+    expect(visitor.locator("#messages .msg .text").last).to_have_text(joined)
+    return cid
+
+
 def conversation_id(visitor: Page, store: Store) -> str:
     """The visitor's conversation id, from the session token the page keeps in localStorage."""
     token = visitor.evaluate(f"localStorage.getItem('{SESSION_KEY}')")
@@ -187,12 +201,7 @@ def test_hostile_markup_is_shown_as_text(
 ) -> None:
     visitor = open_chat(open_page, stack.desk_urls[1], text)
     agent = console("2002")
-    say(visitor, "转人工")
-    expect(visitor.locator("#messages .msg[data-from=system] .text").last).to_contain_text("排在第")
-    cid = conversation_id(visitor, store)
-    agent.locator(f'#queue .ticket[data-conversation-id="{cid}"] button.accept').click()
-    joined = phrases.say("agent_joined", agent_id="2002", agent_name="李强")
-    expect(visitor.locator("#messages .msg .text").last).to_have_text(joined)
+    accepted(visitor, agent, store, phrases, "2002", "李强")
 
     hostile = [
         ("visitor", '<img src=x onerror="window.__pwned=1">'),

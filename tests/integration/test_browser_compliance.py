@@ -19,7 +19,7 @@ from compliance.screening import screen
 from desk.phrases import Phrases
 from devtools.stack import Stack
 from tests.integration.conftest import AGENTS, OpenPage, console_online, release
-from tests.integration.test_browser import conversation_id, open_chat, say
+from tests.integration.test_browser import accepted, open_chat
 
 pytestmark = pytest.mark.integration
 
@@ -65,12 +65,7 @@ def test_the_console_warns_names_the_rule_and_sends_anyway(
 ) -> None:
     agent = console
     visitor = open_chat(open_page, stack.desk_urls[1], text)
-    say(visitor, "转人工")
-    expect(visitor.locator("#messages .msg[data-from=system] .text").last).to_contain_text("排在第")
-    cid = conversation_id(visitor, store)
-    agent.locator(f'#queue .ticket[data-conversation-id="{cid}"] button.accept').click()
-    joined = phrases.say("agent_joined", agent_id=AGENT, agent_name=AGENTS[AGENT])
-    expect(visitor.locator("#messages .msg .text").last).to_have_text(joined)
+    cid = accepted(visitor, agent, store, phrases, AGENT, AGENTS[AGENT])
     warnings, forced = totals(agent)
 
     # A forbidden phrase: held, with the rule and the suggested wording; the text stays.
@@ -133,12 +128,7 @@ def test_a_paraphrase_is_held_with_its_category_reason_and_suggestion(
     agent = console
     agent.set_viewport_size({"width": 1366, "height": 768})
     visitor = open_chat(open_page, stack.desk_urls[1], text)
-    say(visitor, "转人工")
-    expect(visitor.locator("#messages .msg[data-from=system] .text").last).to_contain_text("排在第")
-    cid = conversation_id(visitor, store)
-    agent.locator(f'#queue .ticket[data-conversation-id="{cid}"] button.accept').click()
-    joined = phrases.say("agent_joined", agent_id=AGENT, agent_name=AGENTS[AGENT])
-    expect(visitor.locator("#messages .msg .text").last).to_have_text(joined)
+    accepted(visitor, agent, store, phrases, AGENT, AGENTS[AGENT])
 
     # Held by the learned checker: the Chinese category, the reason, the category's suggestion.
     agent.fill("#reply", PARAPHRASE)

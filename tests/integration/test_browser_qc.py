@@ -18,8 +18,15 @@ from playwright.sync_api import Locator, Page, expect
 from desk.agents import set_supervisor
 from desk.phrases import Phrases
 from devtools.stack import Stack
-from tests.integration.conftest import AGENT_PASSWORD, AGENTS, OpenPage, console_online, release
-from tests.integration.test_browser import conversation_id, open_chat, say
+from tests.integration.conftest import (
+    AGENT_PASSWORD,
+    AGENTS,
+    OpenPage,
+    console_login,
+    console_online,
+    release,
+)
+from tests.integration.test_browser import accepted, open_chat, say
 
 pytestmark = pytest.mark.integration
 
@@ -64,16 +71,6 @@ def open_qc(page: Page) -> None:
     expect(page.locator("#qc-view")).to_be_visible()
 
 
-def logged_in(open_page: OpenPage, url: str, agent_id: str, name: str) -> Page:
-    """A console logged in (not set online: a supervisor here only reads 质检)."""
-    page = open_page(f"{url}/console")
-    page.fill("#login-agent-id", agent_id)
-    page.fill("#login-password", AGENT_PASSWORD)
-    page.click("#login-submit")
-    expect(page.locator("#agent-name")).to_have_text(name)
-    return page
-
-
 def row(page: Page, cid: str) -> Locator:
     return page.locator(f'#qc-rows tr.qc-row[data-card-id^="{cid}-"]')
 
@@ -115,12 +112,7 @@ def test_an_agent_finds_the_failing_line_and_a_supervisor_sees_everyone(
 
     # This agent's chat in the browser: a 你 line sent despite the warning, then closed.
     visitor = open_chat(open_page, stack.desk_urls[1], text)
-    say(visitor, "转人工")
-    expect(visitor.locator("#messages .msg[data-from=system] .text").last).to_contain_text("排在第")
-    cid = conversation_id(visitor, store)
-    agent.locator(f'#queue .ticket[data-conversation-id="{cid}"] button.accept').click()
-    joined = phrases.say("agent_joined", agent_id=AGENT, agent_name=AGENTS[AGENT])
-    expect(visitor.locator("#messages .msg .text").last).to_have_text(joined)
+    cid = accepted(visitor, agent, store, phrases, AGENT, AGENTS[AGENT])
     say(visitor, "我的快递三天都没到")
     expect(agent.locator("#transcript .msg[data-from=visitor] .text").last).to_have_text(
         "我的快递三天都没到"
@@ -173,7 +165,7 @@ def test_an_agent_finds_the_failing_line_and_a_supervisor_sees_everyone(
     assert line[2:7] == [AGENT, AGENTS[AGENT], "88", "7/8", "称呼用「您」"]
 
     # The supervisor: both agents' rows; the agent filter; its CSV.
-    boss = logged_in(open_page, stack.desk_urls[1], supervisor, SUPERVISOR_NAME)
+    boss = console_login(open_page, stack.desk_urls[1], supervisor, SUPERVISOR_NAME)
     open_qc(boss)
     expect(row(boss, cid)).to_have_count(1)
     expect(row(boss, other_cid)).to_have_count(1)

@@ -193,9 +193,6 @@ def _rule(raw: Any, categories: Dict[str, str]) -> Rule:
         raise InventoryError(f"{rule_id}: a `context: model` rule says `why` in one line")
     if context == "exact" and (why or examples.get("acceptable")):
         raise InventoryError(f"{rule_id}: `why` and `acceptable` are for `context: model` rules")
-    acceptable = _strings(
-        rule_id, examples.get("acceptable"), "acceptable", required=context == "model"
-    )
     return Rule(
         id=rule_id,
         name=raw["name"],
@@ -213,7 +210,9 @@ def _rule(raw: Any, categories: Dict[str, str]) -> Rule:
         category_id=raw["category"],
         context=cast(Context, context),
         why=why.strip() if isinstance(why, str) else "",
-        acceptable=acceptable,
+        acceptable=_strings(
+            rule_id, examples.get("acceptable"), "acceptable", required=context == "model"
+        ),
     )
 
 

@@ -170,8 +170,9 @@ window.DeskView = (function () {
 
   // A held reply's violation: li.violation[data-rule][data-source] > .head (.category, the
   // Chinese category as a tag; .matched and the rule's name for a rule, 模型识别 for the
-  // learned checker; .seed) + .why ("原因:" the matched words, or the learned checker's
-  // strongest features (.feature) and its confidence) + .suggestion ("建议:" and the wording
+  // learned checker; .seed) + .why ("原因:" the matched words, with the learned checker's
+  // confidence for a context-dependent rule; or the learned checker's strongest features
+  // (.feature) and its confidence) + .suggestion ("建议:" and the wording
   // to use instead). A desk that sends no `why` gets no reason line.
   function violationItem(v) {
     var learned = v.source === "classifier";
@@ -196,6 +197,11 @@ window.DeskView = (function () {
         reason.appendChild(el("span", "confidence", "模型把握 " + sure + "%"));
       } else {
         reason.appendChild(el("span", "", "用了「" + (why.span || v.matched || "") + "」"));
+        // a context-dependent rule holds the line only with the learned checker's agreement
+        if (typeof why.confidence === "number") {
+          var agreed = Math.round(why.confidence * 100);
+          reason.appendChild(el("span", "confidence", "模型把握 " + agreed + "%"));
+        }
       }
     }
     var suggestion = li.appendChild(el("div", "suggestion"));

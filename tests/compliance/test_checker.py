@@ -83,10 +83,26 @@ def test_wei_only_as_the_word_wei(text: str, expected: Found) -> None:
         ("天啊,怎么这样!", [("filler_exclamation", "天啊"), ("filler_exclamation", "怎么这样!")]),
         ("如有不清楚的地方,请随时咨询。", []),  # unless_after 的
         ("您的电话听不清楚。", []),  # the word 听不清楚 (inventory `words`)
+        ("嗯。", [("perfunctory_o_en", "嗯")]),  # position whole
+        ("嗯嗯", [("perfunctory_o_en", "嗯嗯")]),  # one match for the run (OP +)
+        ("嗯,好的。", [("perfunctory_o_en_opening", "嗯")]),  # position opening
+        ("好的。哦哦,我看一下。", [("perfunctory_o_en_opening", "哦哦")]),
+        ("您的快递明天就到哦。", []),
+        ("打错了,真烦!", [("provoking_wrong_number", "打错了"), ("provoking_annoyed", "真烦")]),
+        ("您真烦", [("provoking_annoyed", "真烦")]),
+        ("您打错了号码也没关系", []),  # provoking_wrong_number's unless_before 您
     ],
 )
 def test_rule_conditions(text: str, expected: Found) -> None:
     assert found(text) == expected
+
+
+def test_check_reports_context_rules_too_with_no_confidence() -> None:
+    # Whether a context-dependent rule's match holds the line is compliance.screening's
+    # decision; the checker reports every match.
+    [violation] = check("已经发货的订单没办法直接改地址,我马上联系快递员帮您改派。")
+    assert violation.rule == "refusal_no_way" and violation.confidence is None
+    assert default_checker().rules["refusal_no_way"].needs_context
 
 
 def test_violations_come_in_text_order() -> None:

@@ -14,10 +14,12 @@ from compliance.inventory import (
     parse_inventory,
     token_pattern,
 )
+from compliance.screening import screen
 from tests.compliance.conftest import without_space
 
 INVENTORY = load_inventory()
 RULES = {rule.id: rule for rule in INVENTORY.rules}
+CONTEXT_RULES = [rule for rule in INVENTORY.rules if rule.needs_context]
 
 
 def test_the_issues_categories_are_all_there() -> None:
@@ -62,6 +64,63 @@ def test_every_positive_example_is_caught_by_its_rule(rule: Rule) -> None:
 def test_every_negative_example_passes_every_rule(rule: Rule) -> None:
     flagged = {text: [v.rule for v in check(text)] for text in rule.negative}
     assert flagged == {text: [] for text in rule.negative}
+
+
+def test_the_context_dependent_rules_are_those_whose_words_have_two_senses() -> None:
+    # Decided rule by rule (docs/compliance.md, "Context-dependent rules"): every other rule
+    # is exact, its words forbidden wherever they stand.
+    assert {rule.id for rule in CONTEXT_RULES} == {
+        "vague_unclear",
+        "vague_dont_know",
+        "vague_roughly",
+        "vague_perhaps",
+        "vague_possibly",
+        "vague_differs",
+        "provoking_ask_again",
+        "provoking_go_ask",
+        "provoking_wait",
+        "provoking_wrong_number",
+        "provoking_hang_up",
+        "rhetorical_still_dont_get",
+        "refusal_no_way",
+        "refusal_cannot_solve",
+        "refusal_cannot_do",
+        "curt_what_to_check",
+        "perfunctory_o_en_opening",
+    }
+    assert all(rule.why and "\n" not in rule.why for rule in CONTEXT_RULES)
+    exact = [rule for rule in INVENTORY.rules if not rule.needs_context]
+    assert all(rule.context == "exact" and not rule.why and not rule.acceptable for rule in exact)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("我已经说过了", "provoking_said_before"),
+        ("你去投诉好了", "provoking_go_complain"),
+        ("这不归我们管", "blame_not_our_business"),
+        ("你的订单已发货", "impersonal_ni"),
+        ("喂", "bare_wei"),
+        ("嗯嗯", "perfunctory_o_en"),
+        ("这个不行。", "refusal_buxing"),
+    ],
+)
+def test_unambiguous_phrases_stay_exact_rules(text: str, rule: str) -> None:
+    assert rule in {v.rule for v in check(text)}
+    assert not RULES[rule].needs_context
+
+
+@pytest.mark.parametrize("rule", CONTEXT_RULES, ids=lambda r: r.id)
+def test_a_context_rule_matches_its_acceptable_examples_and_they_are_sent(rule: Rule) -> None:
+    unmatched = [text for text in rule.acceptable if rule.id not in {v.rule for v in check(text)}]
+    held = {text: [v.rule for v in screen(text)] for text in rule.acceptable if screen(text)}
+    assert (unmatched, held) == ([], {})
+
+
+@pytest.mark.parametrize("rule", CONTEXT_RULES, ids=lambda r: r.id)
+def test_a_context_rules_positive_examples_are_held_for_it(rule: Rule) -> None:
+    missed = [text for text in rule.positive if rule.id not in {v.rule for v in screen(text)}]
+    assert missed == []
 
 
 def test_a_violation_carries_the_rule_its_seed_and_the_suggestion() -> None:
@@ -125,6 +184,27 @@ def _with_rule(**changes: Any) -> Dict[str, Any]:
             "vague_unclear: negative must not be empty",
         ),
         (_with_rule(position="middle"), "vague_unclear: position must be one of"),
+        (_with_rule(context="maybe"), "vague_unclear: context must be one of"),
+        (
+            _with_rule(why=""),
+            "vague_unclear: a `context: model` rule says `why` in one line",
+        ),
+        (
+            _with_rule(examples={"positive": ["不清楚"], "negative": ["您好"]}),
+            "vague_unclear: acceptable must be a list of non-empty strings",
+        ),
+        (
+            _with_rule(
+                context="exact",
+                why="",
+                examples={
+                    "positive": ["不清楚"],
+                    "negative": ["您好"],
+                    "acceptable": ["图片不清楚"],
+                },
+            ),
+            "vague_unclear: `why` and `acceptable` are for `context: model` rules",
+        ),
         (
             {**_raw(), "rules": [_raw()["rules"][0], _raw()["rules"][0]]},
             "duplicated rule ids: ['vague_unclear']",

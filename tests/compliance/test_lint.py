@@ -17,6 +17,8 @@ BAD_DOMAIN = {
     "responses": {
         "utter_greet": [{"text": "您好,请问有什么可以帮您?"}],
         "utter_wait": [{"text": "这个可能要等。"}],
+        # 可能 warning of a consequence: the rule (context: model) matches, the classifier clears
+        "utter_notice": [{"text": "账户长期不登录可能会被冻结,建议您定期登录。"}],
         "utter_faq/delivery": [{"text": "不可能让您久等,三天内送达。"}, {"text": "喂,等一会!"}],
         "utter_offer": [
             {"text": "需要转人工吗?", "buttons": [{"title": "你们的客服", "payload": "/x"}]}
@@ -59,8 +61,14 @@ def test_a_bad_response_fails_with_file_response_and_suggestion(
         f"{suggestion('provoking_wait')}",
         f'{path}: utter_offer button: "你们的" (称呼不敬, seed 003) → '
         f"{suggestion('impersonal_ni')}",
-        f"compliance lint: 4 violations in 8 texts ({path})",
+        f"compliance lint: 4 violations in 9 texts ({path})",
     ]
+
+
+def test_a_context_rules_word_in_its_acceptable_sense_is_not_reported() -> None:
+    text = BAD_DOMAIN["responses"]["utter_notice"][0]["text"]
+    assert [v.rule for v in default_checker().check(text)] == ["vague_possibly"]
+    assert default_checker().rules["vague_possibly"].needs_context
 
 
 def test_the_command_line_exits_1_on_a_bad_domain(bad_domain: Path) -> None:
@@ -92,6 +100,7 @@ def test_domain_texts_names_variants_buttons_and_affirmation_but_not_faq_labels(
     assert list(domain_texts(BAD_DOMAIN)) == [
         ("utter_greet", "您好,请问有什么可以帮您?"),
         ("utter_wait", "这个可能要等。"),
+        ("utter_notice", "账户长期不登录可能会被冻结,建议您定期登录。"),
         ("utter_faq/delivery", "不可能让您久等,三天内送达。"),
         ("utter_faq/delivery[1]", "喂,等一会!"),
         ("utter_offer", "需要转人工吗?"),

@@ -7,7 +7,13 @@ import pytest
 import yaml
 
 from scripts.evaluate_compliance import (
+    BEFORE,
     BLIND_DIR,
+    CLASSIFIER,
+    NOW,
+    RULES,
+    Judged,
+    combination_lines,
     load_blind,
     main,
     report_blind,
@@ -91,3 +97,30 @@ def test_the_targets(
     assert targets(*figures) is met
     out = capsys.readouterr().out.splitlines()
     assert [line.split(": ", 2)[2] for line in out] == lines
+
+
+def test_each_combination_holds_what_its_parts_hold() -> None:
+    # a line an exact rule holds for blame, a context rule matches for vague; the classifier
+    # scores it 0.6 for provoking, below its own threshold (not flagged)
+    line = Judged("ok", frozenset({"blame"}), frozenset({"vague"}), "provoking", 0.6, False)
+    assert line.held(RULES, 0.5) == {"blame", "vague"}
+    assert line.held(CLASSIFIER, 0.5) == frozenset()
+    assert line.held(BEFORE, 0.5) == {"blame", "vague"}
+    assert line.held(NOW, 0.5) == {"blame", "vague"}  # the classifier agrees: 0.6 >= 0.5
+    assert line.held(NOW, 0.7) == {"blame"}  # it does not: the context rule's match is dropped
+    flagged = Judged("vague", frozenset(), frozenset(), "vague", 0.9, True)
+    assert flagged.held(NOW, 0.95) == flagged.held(CLASSIFIER, 0.95) == {"vague"}
+
+
+def test_combination_lines_count_caught_and_false_alarms() -> None:
+    judged = [
+        Judged("vague", frozenset(), frozenset({"vague"}), "vague", 0.6, False),
+        Judged("ok", frozenset(), frozenset({"vague"}), "vague", 0.1, False),
+    ]
+    lines = combination_lines(judged, [0.5, 0.5], [False, True])
+    assert lines[0] == (
+        f"  {RULES}: caught 1/1 (100.0 %), false alarms 1/1 (100.0 %) (near misses 1/1 (100.0 %))"
+    )
+    assert lines[3] == (
+        f"  {NOW}: caught 1/1 (100.0 %), false alarms 0/1 (0.0 %) (near misses 0/1 (0.0 %))"
+    )

@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterator, Tuple
 import pytest
 import yaml
 
-from compliance.checker import check
+from compliance.screening import screen
 from tests.conftest import ROOT
 
 
@@ -45,7 +45,9 @@ def test_the_check_sees_every_response(domain: Dict[str, Any]) -> None:
 
 
 def test_no_response_or_desk_line_uses_a_forbidden_phrase(domain: Dict[str, Any]) -> None:
-    offending = [(name, text, v.matched) for name, text in texts(domain) for v in check(text)]
+    """Judged as `make check-data` and an agent's line are: the exact rules, and the
+    context-dependent ones only where the classifier agrees (「偏远地区可能需要多几天」 passes)."""
+    offending = [(name, text, v.matched) for name, text in texts(domain) for v in screen(text)]
     assert offending == []
 
 
